@@ -1,0 +1,225 @@
+"""The index facade: FAISS vectors with stable ids, the chunk store, BM25, and a manifest.
+
+On disk an index folder holds generations (`gen-000007/`) and a `CURRENT` file naming the
+valid one. A save writes a whole new generation, then switches `CURRENT` with an atomic
+rename, so a run killed at any point leaves the previous generation in use.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from .keyword import BM25
+from .schema import Chunk, Document, Figure, PageSpan, Section
+
+INDEX_FORMAT = 1
+CURRENT = "CURRENT"
+
+
+class IndexUnavailable(Exception):
+    """An index that is missing, unreadable or built differently from what is asked."""
+
+
+@dataclass
+class DocumentRecord:
+    """Everything the index keeps about one report."""
+    document: Document
+    title: str
+    sections: list[Section]
+    figures: list[Figure]
+    chunks: list[Chunk]
+    tokens: list[list[str]]        # BM25 tokens per chunk, kept so re-indexing others is cheap
+    indexed_at: float = field(default_factory=time.time)
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> "DocumentRecord":
+        doc = data["document"]
+        document = Document(doc["doc_id"], doc["name"], doc["text"], [PageSpan(**p) for p in doc["pages"]],
+                            [tuple(f) for f in doc["furniture"]], doc["title_hint"])
+        return cls(document, data["title"], [Section(**s) for s in data["sections"]], [Figure(**f) for f in data["figures"]],
+                   [Chunk(**c) for c in data["chunks"]], data["tokens"], data["indexed_at"])
+
+
+class ReportIndex:
+    def __init__(self, manifest: dict, records: dict[str, DocumentRecord], vectors: faiss.Index):
+        self.manifest = manifest
+        self.records = records
+        self.vectors = vectors
+        self._bm25: BM25 | None = None
+        self._rows: list[Chunk] | None = None
+        self._changed: set[str] = set()   # records upserted since loading: written anew on save
+
+    # --- construction -------------------------------------------------------------------------
+    @classmethod
+    def empty(cls, model: str, dimension: int, chunker: str) -> "ReportIndex":
+        manifest = {"format": INDEX_FORMAT, "model": model, "dimension": dimension, "chunker": chunker,
+                    "versions": _versions(), "next_chunk_id": 0, "documents": {}}
+        return cls(manifest, {}, faiss.IndexIDMap2(faiss.IndexFlatIP(dimension)))
+
+    @classmethod
+    def load(cls, folder: Path) -> "ReportIndex":
+        generation = current_generation(folder)
+        if generation is None:
+            raise IndexUnavailable(f"no index in {folder}; build one with: python -m rag index [PATH ...] --index {folder}")
+        try:
+            manifest = json.loads((generation / "manifest.json").read_text(encoding="utf-8"))
+            vectors = faiss.read_index(str(generation / "vectors.faiss"))
+            records = {}
+            for name, entry in manifest["documents"].items():
+                data = json.loads((generation / entry["file"]).read_text(encoding="utf-8"))
+                records[name] = DocumentRecord.from_json(data)
+        except (OSError, ValueError, KeyError, RuntimeError) as err:
+            raise IndexUnavailable(f"index in {folder} is unreadable ({err}); rebuild it with: "
+                              f"python -m rag index --rebuild --index {folder}") from err
+        if manifest.get("format") != INDEX_FORMAT:
+            raise IndexUnavailable(f"index in {folder} has format {manifest.get('format')}, expected {INDEX_FORMAT}; "
+                              f"rebuild it with: python -m rag index --rebuild --index {folder}")
+        return cls(manifest, records, vectors)
+
+    # --- changes ------------------------------------------------------------------------------
+    def allocate_ids(self, count: int) -> None:
+        """Chunk ids are never reused, so a stale id can never point at another report's text."""
+        self.manifest["next_chunk_id"] += count
+
+    def upsert(self, record: DocumentRecord, vectors: np.ndarray) -> None:
+        name = record.document.name
+        if name in self.records:
+            self.remove(name)
+        ids = np.array([c.chunk_id for c in record.chunks], dtype=np.int64)
+        if len(ids):
+            self.vectors.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids)
+        self.records[name] = record
+        self._changed.add(name)
+        self._invalidate()
+
+    def remove(self, name: str) -> None:
+        record = self.records.pop(name)
+        ids = np.array([c.chunk_id for c in record.chunks], dtype=np.int64)
+        if len(ids):
+            self.vectors.remove_ids(ids)
+        self._invalidate()
+
+    def save(self, folder: Path) -> Path:
+        folder.mkdir(parents=True, exist_ok=True)
+        previous = current_generation(folder)
+        generation = folder / _next_generation_name(folder)
+        (generation / "docs").mkdir(parents=True)
+        documents = {}
+        for name, record in self.records.items():
+            file = f"docs/{hashlib.sha1(name.encode('utf-8')).hexdigest()[:16]}-{record.document.doc_id}.json"
+            documents[name] = {"doc_id": record.document.doc_id, "file": file, "title": record.title,
+                               "chunks": len(record.chunks), "pages": _page_count(record.document),
+                               "indexed_at": record.indexed_at}
+            if name in self._changed or not (previous and _link(previous / file, generation / file)):
+                _write_json(generation / file, record.to_json())
+        faiss.write_index(self.vectors, str(generation / "vectors.faiss"))
+        self.manifest.update(documents=documents, versions=_versions(), saved_at=time.time())
+        _write_json(generation / "manifest.json", self.manifest)
+        _fsync_dir(generation)
+        _atomic_write(folder / CURRENT, generation.name)
+        _prune_generations(folder, keep=generation.name)
+        self._changed.clear()
+        return generation
+
+    # --- reading ------------------------------------------------------------------------------
+    @property
+    def chunk_rows(self) -> list[Chunk]:
+        """All chunks in a fixed order: row i of the BM25 matrix is chunk_rows[i]."""
+        if self._rows is None:
+            self._rows = [c for r in self.records.values() for c in r.chunks]
+        return self._rows
+
+    @property
+    def bm25(self) -> BM25:
+        if self._bm25 is None:
+            self._bm25 = BM25.build([t for r in self.records.values() for t in r.tokens])
+        return self._bm25
+
+    def chunk_count(self) -> int:
+        return len(self.chunk_rows)
+
+    def _invalidate(self) -> None:
+        self._bm25 = None
+        self._rows = None
+
+
+def section_at(record: DocumentRecord, offset: int) -> list[str]:
+    """The path of the innermost section holding `offset`."""
+    inner = [s for s in record.sections if s.start <= offset < s.end]
+    return max(inner, key=lambda s: s.level).path if inner else []
+
+
+def current_generation(folder: Path) -> Path | None:
+    pointer = folder / CURRENT
+    if not pointer.is_file():
+        return None
+    generation = folder / pointer.read_text(encoding="utf-8").strip()
+    return generation if (generation / "manifest.json").is_file() else None
+
+
+def _versions() -> dict:
+    import sentence_transformers
+
+    return {"faiss": faiss.__version__, "sentence_transformers": sentence_transformers.__version__}
+
+
+def _page_count(document: Document) -> int:
+    return max((p.page for p in document.pages), default=1)
+
+
+def _next_generation_name(folder: Path) -> str:
+    numbers = [int(p.name[4:]) for p in folder.glob("gen-*") if p.name[4:].isdigit()]
+    return f"gen-{max(numbers, default=0) + 1:06d}"
+
+
+def _link(source: Path, target: Path) -> bool:
+    """Reuse an unchanged document file from the previous generation (hard link, else copy)."""
+    if not source.is_file():
+        return False
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+    return True
+
+
+def _write_json(path: Path, data: dict) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, ensure_ascii=False)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    temporary = path.with_name(path.name + ".tmp")
+    with open(temporary, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _prune_generations(folder: Path, keep: str) -> None:
+    for generation in folder.glob("gen-*"):
+        if generation.name != keep:
+            shutil.rmtree(generation, ignore_errors=True)

@@ -1,0 +1,176 @@
+"""Folders of report files -> an up-to-date index: only new or changed files are embedded.
+
+Files no longer on disk are removed; a different model or chunker is refused (never a silent mix
+of vectors) unless a rebuild is asked for. Each report's vectors are cached as soon as they are
+computed, so a run that is interrupted resumes where it stopped.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from .chunking import CHUNKER_VERSION, chunk_report
+from .embeddings import Embedder
+from .index import DocumentRecord, IndexUnavailable, ReportIndex, current_generation
+from .keyword import tokenize
+from .loaders import SUPPORTED_SUFFIXES, LoadError, load_document
+from .schema import Chunk
+from .settings import Settings
+from .structure import parse_report
+
+Progress = Callable[[str, int, int], None]   # (file name, files done, files total)
+
+
+@dataclass
+class IndexSummary:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)   # (file, reason)
+    chunks: int = 0
+    seconds: float = 0.0
+
+    @property
+    def indexed_anything(self) -> bool:
+        return bool(self.added or self.updated or self.unchanged)
+
+    def lines(self) -> list[str]:
+        out = [f"skipped {name}: {reason}" for name, reason in self.skipped]
+        out.append(f"documents: {len(self.added)} added, {len(self.updated)} updated, {len(self.removed)} removed, "
+                   f"{len(self.unchanged)} unchanged, {len(self.skipped)} skipped; "
+                   f"{self.chunks} chunks; {self.seconds:.1f} s")
+        return out
+
+
+def find_report_files(paths: list[Path]) -> list[tuple[Path, str]]:
+    """(file, name) pairs: a folder's files named by their path inside it, README files left out."""
+    found = []
+    for root in paths:
+        root = Path(root)
+        if root.is_file():
+            found.append((root, root.name))
+            continue
+        for path in sorted(p for p in root.rglob("*") if p.is_file()):
+            relative = path.relative_to(root)
+            if any(part.startswith(".") for part in relative.parts) or path.name.upper().startswith("README"):
+                continue
+            found.append((path, relative.as_posix()))
+    return found
+
+
+def index_paths(paths: list[Path], settings: Settings, embedder: Embedder | None = None,
+                rebuild: bool = False, remove_missing: bool = True, progress: Progress | None = None) -> IndexSummary:
+    started = time.perf_counter()
+    summary = IndexSummary()
+    folder = settings.index_dir
+    embedder = embedder or Embedder(settings.model)
+    index = _open_index(folder, embedder, rebuild)
+    files = find_report_files(paths)
+    for root in paths:
+        if not Path(root).exists():
+            summary.skipped.append((str(root), "no such file or folder"))
+    sources = {name: str(path.resolve()) for path, name in files}
+    for done, (path, name) in enumerate(files):
+        if progress:
+            progress(name, done, len(files))
+        _index_file(index, path, name, embedder, settings, folder, summary)
+    if progress:
+        progress("", len(files), len(files))
+    if remove_missing:
+        for name, entry in list(index.manifest.setdefault("sources", {}).items()):
+            if name in index.records and name not in sources and not Path(entry).exists():
+                index.remove(name)
+                summary.removed.append(name)
+    index.manifest["sources"] = {n: s for n, s in {**index.manifest.get("sources", {}), **sources}.items()
+                                 if n in index.records}
+    if summary.added or summary.updated or summary.removed or current_generation(folder) is None:
+        index.save(folder)
+    shutil.rmtree(_cache_dir(folder, index), ignore_errors=True)
+    summary.chunks = index.chunk_count()
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _open_index(folder: Path, embedder: Embedder, rebuild: bool) -> ReportIndex:
+    if not rebuild and current_generation(folder) is not None:
+        index = ReportIndex.load(folder)
+        built = (index.manifest["model"], index.manifest["chunker"])
+        if built != (embedder.model_name, CHUNKER_VERSION):
+            raise IndexUnavailable(
+                f"the index in {folder} was built with model {built[0]!r} and chunker {built[1]!r}; "
+                f"this run uses {embedder.model_name!r} and {CHUNKER_VERSION!r}. Mixing them would give wrong "
+                f"results; rebuild with: python -m rag index --rebuild --index {folder}")
+        return index
+    return ReportIndex.empty(embedder.model_name, embedder.dimension, CHUNKER_VERSION)
+
+
+def _index_file(index: ReportIndex, path: Path, name: str, embedder: Embedder, settings: Settings,
+                folder: Path, summary: IndexSummary) -> None:
+    try:
+        existing = index.records.get(name)
+        if existing and existing.document.doc_id == _file_id(path):
+            summary.unchanged.append(name)
+            return
+        document = load_document(path, name)
+    except LoadError as err:
+        summary.skipped.append((name, str(err)))
+        return
+    except OSError as err:
+        summary.skipped.append((name, f"cannot read file: {err.strerror or err}"))
+        return
+    structure = parse_report(document)
+    chunks = chunk_report(document, structure, index.manifest["next_chunk_id"], settings.chunking)
+    index.allocate_ids(len(chunks))
+    vectors = _cached_embeddings(folder, index, document.doc_id, chunks, embedder)
+    record = DocumentRecord(document, structure.title, structure.sections, structure.figures, chunks, [tokenize(c.text) for c in chunks])
+    (summary.updated if existing else summary.added).append(name)
+    index.upsert(record, vectors)
+
+
+def passage_text(chunk: Chunk) -> str:
+    """What is embedded: the chunk with its report title and section, which it often lacks."""
+    context = " > ".join([chunk.title] + chunk.section_path[-2:])
+    return f"{context}\n{chunk.text}"
+
+
+def _cached_embeddings(folder: Path, index: ReportIndex, doc_id: str, chunks: list[Chunk],
+                       embedder: Embedder) -> np.ndarray:
+    cache = _cache_dir(folder, index) / f"{doc_id}.npy"
+    if cache.is_file():
+        vectors = np.load(cache)
+        if vectors.shape == (len(chunks), index.manifest["dimension"]):
+            return vectors
+    vectors = embedder.embed_passages([passage_text(c) for c in chunks], show_progress=len(chunks) > 64)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    temporary = cache.with_suffix(".tmp.npy")
+    np.save(temporary, vectors)
+    os.replace(temporary, cache)
+    return vectors
+
+
+def _cache_dir(folder: Path, index: ReportIndex) -> Path:
+    key = hashlib.sha1(f"{index.manifest['model']}|{index.manifest['chunker']}".encode()).hexdigest()[:12]
+    return folder / "embedding-cache" / key
+
+
+def _file_id(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
+def print_progress(name: str, done: int, total: int) -> None:
+    """A one-line terminal progress bar on stderr."""
+    width = 30
+    filled = width * done // max(total, 1)
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {name[:50]:<50}")
+    if done == total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()

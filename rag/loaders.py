@@ -1,0 +1,225 @@
+"""Report files -> `Document`: the stored text every offset refers to, with its pages.
+
+Text files are decoded (UTF-8, UTF-8 with BOM, GB18030/GBK); PDFs are read page by page with
+pypdfium2 (Apache-2.0/BSD), their line wraps joined and their running headers/footers moved to
+the end of the text, so that sentences stay whole while the furniture remains stored.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from pathlib import Path
+
+from .schema import Document, PageSpan
+
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".pdf")
+MAX_PDF_PAGES = 3000
+
+
+class LoadError(Exception):
+    """A file that cannot be indexed; the message is the one-line reason shown to the user."""
+
+
+def load_document(path: Path, name: str | None = None) -> Document:
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise LoadError(f"unsupported file type {suffix or '(none)'}; expected {', '.join(SUPPORTED_SUFFIXES)}")
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise LoadError(f"cannot read file: {err.strerror or err}") from err
+    if not data.strip():
+        raise LoadError("empty file")
+    doc_id = hashlib.sha256(data).hexdigest()[:16]
+    name = name or path.name
+    if suffix == ".pdf":
+        text, pages, furniture, title = _pdf_text(data)
+        return Document(doc_id, name, text, pages, furniture, title)
+    text = decode_text(data)
+    if not text.strip():
+        raise LoadError("no text in file")
+    return Document(doc_id, name, text)
+
+
+def decode_text(data: bytes) -> str:
+    """Decode report text, refusing binary content that merely carries a text extension."""
+    if b"\x00" in data[:65536]:
+        raise LoadError("binary content (NUL bytes), not a text file")
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise LoadError("not decodable as UTF-8 or GB18030 text")
+    controls = sum(1 for ch in text[:65536] if ord(ch) < 32 and ch not in "\n\r\t\f")
+    if controls > 0.01 * min(len(text), 65536):
+        raise LoadError("binary content (control characters), not a text file")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+# --- PDF --------------------------------------------------------------------------------------
+
+_TERMINAL = tuple("。！？；：:!?.;」』”）)】")
+# Lines that open a new block however the previous line ended.
+_BLOCK_START = re.compile(
+    r"^\s*(#|[●•◆■▪►\-–·]\s|[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[)）]|"
+    r"\d+(\.\d+)*[、.．)）]\s*\S|第[一二三四五六七八九十\d]+[章节部分]|"
+    r"(图表|图|表|附图|附表)\s*\d+|(Figure|Fig\.|Exhibit|Table|Chart)\s*\d+|"
+    r"(资料来源|数据来源|来源|注|Source|Sources|Note)\s*[:：])",
+    re.IGNORECASE,
+)
+# Lines that stand alone however the next line starts: captions, source lines, Markdown headings.
+_OWN_LINE = re.compile(
+    r"^\s*(#|(图表|图|表|附图|附表)\s*\d+|(Figure|Fig\.|Exhibit|Table|Chart)\s*\d+|"
+    r"(资料来源|数据来源|Source|Sources)\s*[:：])",
+    re.IGNORECASE,
+)
+# Numbered heading lines: a line break follows them even when they fill the line.
+_HEADING_LINE = re.compile(
+    r"^\s*(([一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[)）]|第[一二三四五六七八九十\d]+[章节]|"
+    r"专题[一二三四五六七八九十\d]+)[^。；]*|\d{1,2}\s*[.．、](?!\d)[^。；]{2,45})$"
+)
+_CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
+_SOFT_HYPHENS = ("\x02", "\xad", "\ufffe")
+
+
+def _pdf_text(data: bytes) -> tuple[str, list[PageSpan], list[tuple[int, int]], str]:
+    page_lines, title = _pdf_page_lines(data)
+    furniture_keys = _running_lines(page_lines)
+    body_pages, furniture_lines = [], []
+    for number, lines in enumerate(page_lines, start=1):
+        edge = set(range(min(3, len(lines)))) | set(range(max(0, len(lines) - 3), len(lines)))
+        body = []
+        for i, line in enumerate(lines):
+            if i in edge and (_line_key(line) in furniture_keys or _is_page_number(line)):
+                furniture_lines.append((number, line))
+            else:
+                body.append(line)
+        body_pages.append(body)
+    text, pages = _join_pages(body_pages)
+    if not text.strip():
+        raise LoadError("no text layer on any page (scanned or image-only PDF)")
+    furniture = []
+    if furniture_lines:
+        text += "\n\n"
+        for number, line in furniture_lines:
+            start = len(text)
+            text += line + "\n"
+            furniture.append((start, start + len(line)))
+            pages.append(PageSpan(start, start + len(line) + 1, number))
+    return text, pages, furniture, _running_title(furniture_lines) or title
+
+
+def _pdf_page_lines(data: bytes) -> tuple[list[list[str]], str]:
+    """Each page's non-empty lines, and the PDF's metadata title."""
+    import pypdfium2 as pdfium
+
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as err:
+        reason = str(err)
+        if "password" in reason.lower():
+            raise LoadError("encrypted PDF (password required)") from err
+        raise LoadError(f"unreadable PDF ({reason})") from err
+    try:
+        if len(pdf) == 0:
+            raise LoadError("PDF has no pages")
+        if len(pdf) > MAX_PDF_PAGES:
+            raise LoadError(f"PDF has {len(pdf)} pages, more than the limit of {MAX_PDF_PAGES}")
+        pages = []
+        for page in pdf:
+            textpage = page.get_textpage()
+            raw = textpage.get_text_range()
+            textpage.close()
+            page.close()
+            lines = [ln.strip() for ln in re.split(r"\r\n|\r|\n", raw.replace("\x00", ""))]
+            pages.append([ln for ln in lines if ln])
+        return pages, _metadata_title(pdf)
+    finally:
+        pdf.close()
+
+
+def _metadata_title(pdf) -> str:
+    title = (pdf.get_metadata_dict().get("Title") or "").strip()
+    generic = re.search(r"^(untitled|microsoft word|powerpoint|document\d*)|\.(docx?|pdf|pptx?)$", title, re.IGNORECASE)
+    return "" if generic or len(title) < 4 else title
+
+
+def _running_title(furniture_lines: list[tuple[int, str]]) -> str:
+    """The most frequent running header that is words, not a page number: often the title."""
+    counts = Counter(line for _, line in furniture_lines if not re.search(r"\d", line) and len(line) >= 4)
+    return counts.most_common(1)[0][0] if counts else ""
+
+
+def _line_key(line: str) -> str:
+    """A line with digits and spaces removed: page headers differ only in their page number."""
+    return re.sub(r"[\d\s]+", "", line)
+
+
+def _is_page_number(line: str) -> bool:
+    return bool(re.fullmatch(r"[-–—\s]*(第\s*)?\d{1,4}\s*(页|/\s*\d+)?[-–—\s]*|(page|p\.)\s*\d+(\s*of\s*\d+)?",
+                             line, re.IGNORECASE))
+
+
+def _running_lines(page_lines: list[list[str]]) -> set[str]:
+    """Keys of lines that recur at the top or bottom of many pages (running headers/footers)."""
+    if len(page_lines) < 3:
+        return set()
+    counts: Counter[str] = Counter()
+    for lines in page_lines:
+        edges = lines[:3] + lines[-3:]
+        counts.update({_line_key(ln) for ln in edges if _line_key(ln)})
+    needed = max(3, int(0.3 * len(page_lines)))
+    return {key for key, n in counts.items() if n >= needed}
+
+
+def _join_pages(body_pages: list[list[str]]) -> tuple[str, list[PageSpan]]:
+    """Join wrapped lines into paragraphs, across page breaks too, recording each page's span."""
+    parts: list[str] = []
+    length = 0
+    pages: list[PageSpan] = []
+    previous, previous_width = "", 0
+    for number, lines in enumerate(body_pages, start=1):
+        width = _typical_width(lines)
+        for i, line in enumerate(lines):
+            if previous:
+                glue = _glue(previous, line, previous_width)
+                if glue == "" and previous.endswith(_SOFT_HYPHENS):
+                    parts[-1] = parts[-1][:-1]
+                    length -= 1
+                parts.append(glue)
+                length += len(glue)
+            if i == 0:
+                pages.append(PageSpan(length, length, number))
+            parts.append(line)
+            length += len(line)
+            previous, previous_width = line, width
+    return "".join(parts) + "\n", _close_gaps(pages, length + 1)
+
+
+def _typical_width(lines: list[str]) -> int:
+    """The length of a full line on this page (75th percentile: robust to titles and names)."""
+    lengths = sorted(len(ln) for ln in lines)
+    return lengths[int(0.75 * (len(lengths) - 1))] if lengths else 0
+
+
+def _close_gaps(pages: list[PageSpan], total: int) -> list[PageSpan]:
+    """Extend each page span up to the next one so every offset belongs to a page."""
+    closed = []
+    for i, span in enumerate(pages):
+        end = pages[i + 1].start if i + 1 < len(pages) else total
+        closed.append(PageSpan(span.start, end, span.page))
+    return closed
+
+
+def _glue(previous: str, line: str, width: int) -> str:
+    """What goes between two lines: nothing (a wrapped Chinese line), a space, or a newline."""
+    if _BLOCK_START.match(line) or _OWN_LINE.match(previous) or _HEADING_LINE.match(previous) or previous.endswith(_TERMINAL) or len(previous) < 0.6 * width:
+        return "\n"
+    if _CJK.match(previous[-1]) or _CJK.match(line[0]) or previous.endswith(_SOFT_HYPHENS + ("-",)):
+        return ""
+    return " "

@@ -1,0 +1,80 @@
+"""The whole question path on one object: index + embedder + retriever + answer extractor."""
+from __future__ import annotations
+
+import time
+
+from .answer import AnswerExtractor, abstention_message
+from .embeddings import Embedder
+from .index import ReportIndex
+from .retrieval import Retriever
+from .schema import Answer
+from .settings import Settings
+
+
+class QuestionError(ValueError):
+    """A question that cannot be asked as given; the message says why."""
+
+
+class ReportQA:
+    def __init__(self, index: ReportIndex, embedder: Embedder, settings: Settings):
+        if embedder.model_name != index.manifest["model"]:
+            raise ValueError(f"index was built with {index.manifest['model']!r}, embedder is {embedder.model_name!r}")
+        self.index = index
+        self.embedder = embedder
+        self.settings = settings
+        self.retriever = Retriever(index, settings.retrieval)
+        self.extractor = AnswerExtractor(index, settings.answer)
+
+    @classmethod
+    def open(cls, settings: Settings, embedder: Embedder | None = None) -> "ReportQA":
+        """Load the index in settings.index_dir with the model it was built with."""
+        index = ReportIndex.load(settings.index_dir)
+        if embedder is None or embedder.model_name != index.manifest["model"]:
+            embedder = Embedder(index.manifest["model"])
+        return cls(index, embedder, settings)
+
+    def ask(self, question: str, docs: list[str] | None = None, top_k: int | None = None) -> Answer:
+        question = check_question(question, self.settings.max_question_chars)
+        self._check_docs(docs)
+        clock = _Clock()
+        query_vector = self.embedder.embed_query(question)
+        clock.lap("embed_ms")
+        passages = self.retriever.search(question, query_vector, docs, top_k)
+        clock.lap("retrieve_ms")
+        ranked = self.extractor.best_sentences(question, passages, query_vector, self.embedder.embed_passages)
+        answerable = bool(ranked) and self.extractor.is_answered(ranked[0])
+        sentences, citations = self.extractor.cite(self.extractor.select(ranked)) if answerable else ([], [])
+        clock.lap("answer_ms")
+        message = "" if answerable else abstention_message(question)
+        return Answer(question, answerable, sentences, citations, passages, clock.laps(), message)
+
+    def _check_docs(self, docs: list[str] | None) -> None:
+        unknown = [d for d in docs or [] if d not in self.index.records]
+        if unknown:
+            raise QuestionError(f"not in the index: {', '.join(unknown)}; indexed reports: "
+                                f"{', '.join(sorted(self.index.records)) or '(none)'}")
+
+
+def check_question(question: str | None, limit: int) -> str:
+    """The question stripped, or a QuestionError saying plainly what is wrong with it."""
+    question = (question or "").strip()
+    if not question:
+        raise QuestionError("The question is empty; type a question about the reports.")
+    if len(question) > limit:
+        raise QuestionError(f"The question has {len(question):,} characters; the limit is {limit:,}. "
+                            f"Ask about one point at a time.")
+    return question
+
+
+class _Clock:
+    def __init__(self):
+        self.started = self.last = time.perf_counter()
+        self._laps: dict[str, float] = {}
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self._laps[name] = (now - self.last) * 1000
+        self.last = now
+
+    def laps(self) -> dict[str, float]:
+        return {**self._laps, "total_ms": (self.last - self.started) * 1000}

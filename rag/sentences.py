@@ -1,0 +1,34 @@
+"""Sentence spans for Chinese (。！？；) and English (. ! ? followed by a space), and line ends."""
+from __future__ import annotations
+
+import re
+
+# A sentence ends after CJK terminal punctuation (plus closing quotes/brackets), after . ! ? that
+# is followed by whitespace (so 2.5 and e.g. inside a word stay whole), or at a line break.
+_SENTENCE_END = re.compile(r"[。！？；!?;][”’」』）)\]]*|(?<![A-Z])(?<!\b[a-z])\.[”’\")\]]*(?=\s)|\n")
+
+
+_ABBREVIATION = re.compile(r"\b(Mr|Mrs|Ms|Dr|Prof|Inc|Co|Corp|Ltd|vs|No|Nos|St|Jr|Fig|approx|est)\.$", re.IGNORECASE)
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Non-empty sentence spans within text[start:end], whitespace trimmed, offsets absolute."""
+    end = len(text) if end is None else end
+    spans = []
+    begin = start
+    for match in _SENTENCE_END.finditer(text, start, end):
+        if _ABBREVIATION.search(text, begin, match.end()):
+            continue
+        _append_trimmed(text, begin, match.end(), spans)
+        begin = match.end()
+    _append_trimmed(text, begin, end, spans)
+    return spans
+
+
+def _append_trimmed(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start:
+        spans.append((start, end))

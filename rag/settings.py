@@ -1,0 +1,42 @@
+"""Every knob in one typed place: the CLI, the app and the benchmarks read the same settings."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .chunking import ChunkingSettings
+from .e5_convert import DEFAULT_MODEL
+
+
+@dataclass(frozen=True)
+class RetrievalSettings:
+    top_k: int = 5                 # passages returned and shown with an answer
+    candidates: int = 50           # taken from each retriever before fusion
+    rrf_k: int = 60                # reciprocal-rank-fusion damping
+    dense_weight: float = 1.0      # tuned on the dev splits (bench/tune_fusion.py)
+    keyword_weight: float = 1.0
+    title_weight: float = 0.02     # bonus for a report whose title/file name matches the question
+    figure_weight: float = 0.03    # bonus for a chunk holding the figure/table the question names
+    boilerplate_factor: float = 0.3  # disclaimers rank below body text unless asked about
+
+
+@dataclass(frozen=True)
+class AnswerSettings:
+    max_sentences: int = 3
+    passages_considered: int = 5
+    min_coverage: float = 0.5      # share of the question's key terms (IDF-weighted) a quote must hold
+    min_cross_lingual_similarity: float = 0.8  # dense query/sentence cosine when the languages differ
+    context_weight: float = 0.6    # a key term found in the section path, title or previous sentence
+    second_sentence_ratio: float = 0.85  # a further sentence must score this close to the best
+
+
+@dataclass(frozen=True)
+class Settings:
+    model: str = field(default_factory=lambda: os.environ.get("RAG_MODEL", DEFAULT_MODEL))
+    index_dir: Path = field(default_factory=lambda: Path(os.environ.get("RAG_INDEX", "index")))
+    corpus_dir: Path = field(default_factory=lambda: Path(os.environ.get("RAG_CORPUS", "corpus")))
+    max_question_chars: int = 2000
+    chunking: ChunkingSettings = ChunkingSettings()
+    retrieval: RetrievalSettings = RetrievalSettings()
+    answer: AnswerSettings = AnswerSettings()

@@ -1,0 +1,244 @@
+"""Document text -> report structure: title, section tree, figure/table captions, block kinds.
+
+Headings are recognised by their numbering style (`一、` `（一）` `1.` `1）` `第X章`, Markdown `#`,
+`1.1`, ALL CAPS) and nested by the order in which the styles appear, as authors nest them.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from .schema import Block, Document, Figure, ReportStructure, Section
+from .textnorm import fold
+
+_CN_NUM = "一二三四五六七八九十百零〇"
+_HEADING_STYLES = [  # (style, pattern); the first match names the style
+    ("markdown", re.compile(r"^(#{1,6})\s+\S")),
+    ("chapter", re.compile(rf"^(第[{_CN_NUM}\d]+[章节篇部分]+|专题[{_CN_NUM}\d]+)")),
+    ("cn_number", re.compile(rf"^[{_CN_NUM}]+\s*[、.．]\s*\S")),
+    ("cn_paren", re.compile(rf"^[（(]\s*[{_CN_NUM}]+\s*[)）]\s*\S")),
+    ("decimal3", re.compile(r"^\d{1,2}\.\d{1,2}\.\d{1,2}\.?\s+\S")),
+    ("decimal2", re.compile(r"^\d{1,2}\.\d{1,2}\.?\s+\S")),
+    ("arabic_dot", re.compile(r"^\d{1,2}\s*[.．、]\s*(?!\d)\S")),
+    ("arabic_paren", re.compile(r"^(\d{1,2}\s*[)）]|[（(]\d{1,2}[)）])\s*\S")),
+]
+# Block headings that stand without numbering; the boilerplate ones mark the section's text.
+_SPECIAL_BODY = re.compile(
+    r"^(报告摘要|摘要|投资要点|核心观点|内容提要|要点|投资建议|风险提示|风险因素|结论|"
+    r"summary|executive summary|key takeaways|highlights|investment (recommendation|thesis|view)|"
+    r"risks?|key risks|conclusions?|valuation)\s*[:：]?$",
+    re.IGNORECASE,
+)
+_SPECIAL_BOILERPLATE = re.compile(
+    r"^(投资评级说明|评级说明|行业评级说明|公司评级说明|分析师声明|分析师承诺|重要声明|免责声明|法律声明|"
+    r"特别声明|一般声明|版权声明|评级体系|联系我们|.{0,16}(研究所|研究院|研究部)(地址)?|"
+    r"disclaimer|disclosures?|important disclosures?|analyst certification|legal notice|"
+    r"rating definitions|contacts?)\b.{0,24}$",
+    re.IGNORECASE,
+)
+_BOILERPLATE_LINE = re.compile(
+    r"执业资格证书编号|执业证书编号|证书编号|SAC\s*(执业)?编号|S\d{13}|@[\w-]+\.(com|cn)|"
+    r"^(地址|邮编|电话|传真|网址|邮箱|联系人)\s*[:：]|请务必阅读|本报告仅供|不构成.{0,6}(投资)?建议|"
+    r"版权(所有|归)|未经.{0,10}(许可|授权)|this report is (for|intended)|not an offer|all rights reserved",
+    re.IGNORECASE,
+)
+_CAPTION = re.compile(
+    r"^(?P<label>(图表|附图|附表|图|表)\s*\d+(?:[-.．]\d+)?|(Figure|Fig\.|Exhibit|Table|Chart)\s*\d+[A-Za-z]?)"
+    r"\s*(?P<sep>[:：.．]?)\s*(?P<rest>.*)$",
+    re.IGNORECASE,
+)
+_SOURCE = re.compile(r"^(资料来源|数据来源|来源|Source|Sources)\s*[:：]", re.IGNORECASE)
+_MENTION = re.compile(r"(图表|附图|附表|图|表|Figure|Fig\.|Exhibit|Table|Chart)\s*(\d+(?:[-.．]\d+)?)", re.IGNORECASE)
+_BOLD_LEAD = re.compile(r"^\*\*(?P<lead>[^*\n]{2,60}?)\*\*")
+_MARKUP = re.compile(r"^[#>*\s]+|[*\s]+$")
+_MAJOR_STYLES = {"cn_number", "caps"}
+_MAX_HEADING_CHARS = 60
+
+
+@dataclass
+class _Line:
+    start: int
+    end: int
+    text: str     # the line with Markdown emphasis and heading marks stripped
+
+
+def parse_report(doc: Document) -> ReportStructure:
+    lines = _lines(doc)
+    furniture = set(doc.furniture)
+    repeated = _repeated_lines(lines)
+    sections: list[Section] = []
+    figures: list[Figure] = []
+    blocks: list[Block] = []
+    stack: list[tuple[str, int]] = []   # (style, section index) from the top level down
+    pending_figure: Figure | None = None
+    for number, line in enumerate(lines):
+        if (line.start, line.end) in furniture:
+            blocks.append(Block(line.start, line.end, "furniture", -1))
+            continue
+        heading = _heading(doc.text, line)
+        if heading:
+            style, heading_text = heading
+            if style == "markdown1" and not sections and line.start < 300:
+                blocks.append(Block(line.start, line.end, "heading", -1))   # the document's title line
+                continue
+            _close_sections(sections, stack, style, line.start)
+            level = len(stack) + 1
+            parent = sections[stack[-1][1]] if stack else None
+            kind = "boilerplate" if _SPECIAL_BOILERPLATE.match(heading_text) or (parent and parent.kind == "boilerplate" and style != "special") else "body"
+            path = (parent.path if parent else []) + [heading_text]
+            sections.append(Section(heading_text, level, line.start, len(doc.text), path, kind))
+            stack.append((style, len(sections) - 1))
+            blocks.append(Block(line.start, line.end, "heading" if kind == "body" else kind, len(sections) - 1))
+            pending_figure = None
+            continue
+        section = stack[-1][1] if stack else -1
+        caption = _caption(line.text)
+        if caption:
+            pending_figure = Figure(caption[0], line.text, line.start, line.end, "", doc.page_at(line.start))
+            figures.append(pending_figure)
+            blocks.append(Block(line.start, line.end, "caption", section))
+            continue
+        if _SOURCE.match(line.text):
+            if pending_figure is not None and not pending_figure.source:
+                pending_figure.source = line.text
+                pending_figure.end = line.end
+            pending_figure = None
+            blocks.append(Block(line.start, line.end, "source", section))
+            continue
+        if pending_figure is not None and number - _index_of(lines, pending_figure.start) > 40:
+            pending_figure = None
+        if _repeat_key(line.text) in repeated and not line.text.startswith("|"):
+            blocks.append(Block(line.start, line.end, "furniture", section))   # page header/footer left in text
+            continue
+        in_boilerplate = section >= 0 and sections[section].kind == "boilerplate"
+        kind = "boilerplate" if in_boilerplate or _BOILERPLATE_LINE.search(line.text) else "body"
+        if kind == "body" and line.text.startswith("|"):
+            kind = "table"
+        blocks.append(Block(line.start, line.end, kind, section))
+    return ReportStructure(_title(doc, lines, sections), sections, figures, blocks)
+
+
+def figure_mentions(text: str) -> list[str]:
+    """Normalised labels of the figures a passage names, e.g. "如图表3所示" -> ["图表3"]."""
+    return list(dict.fromkeys(normalise_label(m.group(0)) for m in _MENTION.finditer(text)))
+
+
+def normalise_label(label: str) -> str:
+    folded = fold(label).replace(" ", "").replace("．", ".")
+    return re.sub(r"^(figure|fig\.|exhibit|table|chart)", lambda m: m.group(1).rstrip(".").capitalize() + " ", folded)
+
+
+def _lines(doc: Document) -> list[_Line]:
+    lines = []
+    for match in re.finditer(r"[^\n]+", doc.text):
+        raw = match.group(0)
+        stripped = raw.strip()
+        if not stripped:
+            continue
+        start = match.start() + raw.index(stripped)
+        lines.append(_Line(start, start + len(stripped), _MARKUP.sub("", stripped)))
+    return lines
+
+
+def _repeat_key(text: str) -> str:
+    return re.sub(r"[\d\s\u3000]+", "", text)
+
+
+def _repeated_lines(lines: list[_Line]) -> set[str]:
+    """Short lines that recur 3+ times (page headers/footers a converter left in the text)."""
+    keys = Counter(_repeat_key(line.text) for line in lines if len(line.text) <= 80)
+    return {key for key, count in keys.items() if count >= 3 and len(key) >= 4}
+
+
+def _index_of(lines: list[_Line], start: int) -> int:
+    return next(i for i, line in enumerate(lines) if line.start == start)
+
+
+def _heading(text: str, line: _Line) -> tuple[str, str] | None:
+    """(style, heading text) when the line is a heading, else None."""
+    raw = text[line.start:line.end]
+    content = line.text
+    if not content or _CAPTION.match(content) or _SOURCE.match(content):
+        return None
+    if raw.startswith("#"):
+        hashes = len(raw) - len(raw.lstrip("#"))
+        return f"markdown{hashes}", content
+    if _SPECIAL_BODY.match(content) or _SPECIAL_BOILERPLATE.match(content):
+        return "special", content.rstrip(":：")
+    if len(content) > _MAX_HEADING_CHARS or content.endswith(("。", "；", ";", "，", ",")):
+        return None
+    for style, pattern in _HEADING_STYLES[1:]:
+        if pattern.match(content):
+            if style in ("arabic_dot", "arabic_paren", "decimal2") and content.endswith((".", "：", ":")):
+                return None
+            return style, content
+    if _is_caps_heading(content):
+        return "caps", content
+    return None
+
+
+def _is_caps_heading(content: str) -> bool:
+    words = re.findall(r"[A-Za-z]+", content)
+    return (2 <= len(content) <= 60 and len(words) >= 1 and content.upper() == content
+            and sum(len(w) for w in words) >= 0.6 * len(content.replace(" ", "")) and not content.endswith("."))
+
+
+def _close_sections(sections: list[Section], stack: list[tuple[str, int]], style: str, at: int) -> None:
+    """Pop the sections a new heading of `style` ends, setting their end offsets."""
+    def pop() -> None:
+        sections[stack.pop()[1]].end = at
+
+    while stack and stack[-1][0] == "bold":
+        pop()
+    if style in ("special", "chapter") or style.startswith("markdown") and _markdown_rank(style) == 1:
+        while stack:
+            pop()
+        return
+    styles = [s for s, _ in stack]
+    if style in styles:
+        while stack and stack[-1][0] != style:
+            pop()
+        pop()
+    elif style.startswith("markdown"):
+        # Markdown levels are explicit: close every deeper or unmarked heading.
+        while stack and not 0 < _markdown_rank(stack[-1][0]) < _markdown_rank(style):
+            pop()
+    elif stack and stack[0][0] == "special" and (style in _MAJOR_STYLES or style.startswith("markdown")):
+        while stack:
+            pop()
+
+
+def _markdown_rank(style: str) -> int:
+    return int(style[len("markdown"):]) if style.startswith("markdown") else 0
+
+
+def _caption(content: str) -> tuple[str, str] | None:
+    match = _CAPTION.match(content)
+    if not match or len(content) > 120 or content.endswith(("。", "；")):
+        return None
+    label = match.group("label")
+    if match.group("sep") == "" and not match.group("rest").strip():
+        return normalise_label(label), ""
+    return normalise_label(label), match.group("rest").strip()
+
+
+_NOT_A_TITLE = re.compile(r"(研究所|研究院|研究部|研究中心|证券|research|securities)$|^.{0,10}行业.{0,10}报告$|"
+                          r"^证券研究报告|日期|评级|date|rating|\|", re.IGNORECASE)
+
+
+def _title(doc: Document, lines: list[_Line], sections: list[Section]) -> str:
+    """The report's title: the PDF's own title if it has one, else its first title-like line."""
+    if doc.title_hint:
+        return doc.title_hint
+    for section in sections:
+        if doc.text.startswith("# ", section.start) and not _NOT_A_TITLE.search(section.heading):
+            return section.heading
+    for line in lines[:15]:
+        content = line.text
+        if 6 <= len(content) <= 80 and not _NOT_A_TITLE.search(content) and not _BOILERPLATE_LINE.search(content) \
+                and not content.endswith(("。", ".")) and not _caption(content) and not _SPECIAL_BODY.match(content) \
+                and not content.startswith(("|", "——", "--")):
+            return content
+    return PurePath(doc.name).stem

@@ -1,0 +1,167 @@
+"""End to end on the sample corpus with the real converted model, real FAISS and real files."""
+import json
+import shutil
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from rag.embeddings import Embedder
+from rag.index import IndexUnavailable, ReportIndex
+from rag.indexing import index_paths
+from rag.qa import QuestionError, ReportQA
+from rag.settings import Settings
+from rag.textnorm import squeeze
+
+ROOT = Path(__file__).resolve().parent.parent
+QUESTIONS = [json.loads(line) for line in (ROOT / "tests/data/sample_questions.jsonl").read_text("utf-8").splitlines()]
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def embedder():
+    return Embedder()
+
+
+@pytest.fixture(scope="module")
+def corpus_index(tmp_path_factory, embedder):
+    folder = tmp_path_factory.mktemp("index")
+    settings = replace(Settings(), index_dir=folder)
+    summary = index_paths([ROOT / "corpus"], settings, embedder)
+    assert len(summary.added) == 3 and not summary.skipped
+    return settings
+
+
+@pytest.fixture(scope="module")
+def qa(corpus_index, embedder):
+    return ReportQA.open(corpus_index, embedder)
+
+
+def _overlaps(answer: dict, evidence: str) -> bool:
+    return any(squeeze(a["quote"]) in squeeze(evidence) or squeeze(evidence) in squeeze(a["quote"])
+               for a in answer["citations"])
+
+
+def _check_offsets(result: dict, qa: ReportQA) -> None:
+    for citation in result["citations"]:
+        text = qa.index.records[citation["doc"]].document.text
+        assert text[citation["start"]:citation["end"]] == citation["quote"]
+    for sentence in result["answer"]:
+        assert sentence["text"] in result["citations"][sentence["citation"] - 1]["quote"]
+    for passage in result["passages"]:
+        assert qa.index.records[passage["doc"]].document.text[passage["start"]:passage["end"]] == passage["text"]
+
+
+def test_sample_questions_are_answered_from_the_right_sentence(qa):
+    answerable = [q for q in QUESTIONS if q.get("answerable", True)]
+    hits, top_passage = 0, 0
+    for q in answerable:
+        result = qa.ask(q["question"]).to_json()
+        _check_offsets(result, qa)
+        top_passage += squeeze(q["evidence"]) in squeeze(result["passages"][0]["text"])
+        if result["answerable"] and _overlaps(result, q["evidence"]):
+            hits += 1
+    assert top_passage >= 0.8 * len(answerable)
+    assert hits >= 0.75 * len(answerable)
+
+
+def test_unanswerable_sample_questions_are_declined(qa):
+    for q in (q for q in QUESTIONS if not q.get("answerable", True)):
+        result = qa.ask(q["question"])
+        assert not result.answerable and not result.answer and result.message
+
+
+def test_answer_citation_names_report_section_figure_and_page(qa):
+    result = qa.ask("图表3显示了什么？").to_json()
+    assert result["answerable"]
+    citation = result["citations"][0]
+    assert citation["doc"] == "2026-ai-video-industry-report.md"
+    assert citation["figure"].startswith("图表3")
+    assert citation["section"].startswith("二、市场空间")
+    assert citation["page"] == 1
+
+
+def test_spacing_of_dates_does_not_matter(qa):
+    for question in ("2月16日发布的视频生成模型叫什么？", "2 月 16 日发布的视频生成模型叫什么？"):
+        result = qa.ask(question)
+        assert result.answerable and "灵影 2.0" in result.answer[0].text
+
+
+def test_english_question_finds_the_chinese_passage(qa):
+    result = qa.ask("How long a video can LingYing 2.0 (灵影 2.0) generate in one go?")
+    assert any("60 秒" in p.chunk.text for p in result.passages[:3])
+
+
+def test_doc_filter_and_bad_questions(qa):
+    result = qa.ask("battery pack price", docs=["global-ev-battery-report.md"])
+    assert {p.chunk.doc_name for p in result.passages} == {"global-ev-battery-report.md"}
+    with pytest.raises(QuestionError, match="empty"):
+        qa.ask("   ")
+    with pytest.raises(QuestionError, match="10,000 characters"):
+        qa.ask("增" * 10_000)
+    with pytest.raises(QuestionError, match="not in the index"):
+        qa.ask("市场规模", docs=["missing.pdf"])
+
+
+def test_incremental_indexing_adds_changes_and_removes(tmp_path, embedder):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(ROOT / "corpus", corpus)
+    settings = replace(Settings(), index_dir=tmp_path / "index")
+    first = index_paths([corpus], settings, embedder)
+    assert len(first.added) == 3
+
+    (corpus / "notes.txt").write_text("一、结论\n测试公司星河动力于 2026 年 5 月 8 日完成 12.5 亿元融资。\n", "utf-8")
+    (corpus / "broken.pdf").write_bytes(b"%PDF-1.4 truncated")
+    second = index_paths([corpus], settings, embedder)
+    assert second.added == ["notes.txt"] and len(second.unchanged) == 3
+    assert second.skipped == [("broken.pdf", second.skipped[0][1])] and "PDF" in second.skipped[0][1]
+    answer = ReportQA.open(settings, embedder).ask("星河动力融资多少亿元？")
+    assert answer.answerable and "12.5 亿元" in answer.answer[0].text
+
+    (corpus / "notes.txt").write_text("一、结论\n测试公司星河动力于 2026 年 6 月 1 日完成 20 亿元融资。\n", "utf-8")
+    third = index_paths([corpus], settings, embedder)
+    assert third.updated == ["notes.txt"]
+    assert "20 亿元" in ReportQA.open(settings, embedder).ask("星河动力融资多少亿元？").answer[0].text
+
+    (corpus / "notes.txt").unlink()
+    fourth = index_paths([corpus], settings, embedder)
+    assert fourth.removed == ["notes.txt"]
+    qa = ReportQA.open(settings, embedder)
+    assert "notes.txt" not in qa.index.records and qa.index.vectors.ntotal == qa.index.chunk_count()
+    assert not qa.ask("星河动力融资多少亿元？").answerable
+
+
+def test_a_different_model_is_refused_not_mixed(corpus_index, embedder):
+    other = Embedder(model_name=str(ROOT / "no-such-model"))
+    with pytest.raises(IndexUnavailable, match="--rebuild"):
+        index_paths([ROOT / "corpus"], corpus_index, other)
+    assert ReportIndex.load(corpus_index.index_dir).manifest["model"] == embedder.model_name
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "rag", *args], cwd=ROOT, capture_output=True, text=True, timeout=600)
+
+
+def test_cli_contract(corpus_index, tmp_path):
+    index = str(corpus_index.index_dir)
+    asked = _cli("ask", "灵影 2.0 单次最长可以生成多少秒的视频？", "--index", index, "--json")
+    assert asked.returncode == 0, asked.stderr
+    result = json.loads(asked.stdout)
+    assert set(result) >= {"question", "answerable", "answer", "citations", "passages", "timing_ms"}
+    assert result["answerable"] and "60 秒" in result["answer"][0]["text"]
+    text = _cli("text", result["citations"][0]["doc"], "--index", index).stdout
+    citation = result["citations"][0]
+    assert text[citation["start"]:citation["end"]] == citation["quote"]
+
+    questions = tmp_path / "q.jsonl"
+    questions.write_text("\n".join(json.dumps({"question": q["question"]}, ensure_ascii=False) for q in QUESTIONS[:3]))
+    batch = _cli("ask", "--questions", str(questions), "--index", index, "--json")
+    assert batch.returncode == 0 and len(batch.stdout.strip().splitlines()) == 3
+
+    empty = _cli("ask", "", "--index", index)
+    assert empty.returncode == 2 and "error:" in empty.stderr and "Traceback" not in empty.stderr
+    missing = _cli("ask", "市场规模", "--index", str(tmp_path / "none"))
+    assert missing.returncode == 2 and "python -m rag index" in missing.stderr

@@ -1,0 +1,105 @@
+from pathlib import Path
+
+import pytest
+
+from rag.chunking import ChunkingSettings, chunk_report
+from rag.keyword import BM25, tokenize
+from rag.loaders import load_document
+from rag.retrieval import reciprocal_rank_fusion
+from rag.schema import Document
+from rag.sentences import sentence_spans
+from rag.structure import figure_mentions, parse_report
+from rag.textnorm import fold
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+ZH_REPORT = CORPUS / "2026-ai-video-industry-report.md"
+EN_REPORT = CORPUS / "global-ev-battery-report.md"
+
+
+@pytest.fixture(scope="module")
+def zh():
+    doc = load_document(ZH_REPORT)
+    return doc, parse_report(doc)
+
+
+def test_width_and_spacing_do_not_matter():
+    assert fold("2 月 16 日：发布") == fold("2月16日:发布") == fold("２月１６日：发布")
+    assert tokenize("2 月 16 日") == tokenize("2月16日")
+
+
+def test_sentences_split_chinese_and_english_but_not_decimals():
+    text = "价格为 2.5 元/秒！是否上调？ The U.S. market grew 3.5% in 2023. Mr. Li agreed."
+    assert [text[s:e] for s, e in sentence_spans(text)] == [
+        "价格为 2.5 元/秒！", "是否上调？", "The U.S. market grew 3.5% in 2023.", "Mr. Li agreed."]
+
+
+def test_chinese_report_structure(zh):
+    doc, structure = zh
+    assert structure.title == "AI视频生成：时长突破 60 秒，商业化拐点已至"
+    headings = {s.heading: s for s in structure.sections}
+    assert headings["（二）灵影 2.0：国产视频模型的里程碑"].path[0].startswith("一、技术迭代")
+    assert headings["1. 发布概况"].level == 3
+    for name in ("免责声明", "投资评级说明", "重要声明"):
+        assert headings[name].kind == "boilerplate"
+    assert headings["（二）风险提示"].kind == "body"
+    labels = {f.label: f for f in structure.figures}
+    assert {"图表1", "图表2", "图表3", "图4", "图表5", "表1", "图表6"} <= set(labels)
+    assert all(f.source.startswith("资料来源") for f in structure.figures)
+    assert labels["图表2"].caption.startswith("图表 2: 主流视频生成模型参数对比")
+
+
+def test_english_report_structure():
+    doc = load_document(EN_REPORT)
+    structure = parse_report(doc)
+    assert structure.title.startswith("Global EV Batteries 2026")
+    paths = [s.path for s in structure.sections]
+    assert ["2. Battery pack prices: the $100/kWh threshold", "2.1 Where prices stand"] in paths
+    assert any(s.heading == "RISKS" and s.level == 1 for s in structure.sections)
+    assert {"Table 1", "Figure 1", "Exhibit 2", "Figure 3", "Table 2"} <= {f.label for f in structure.figures}
+    assert all(f.source.startswith("Source:") for f in structure.figures)
+
+
+def test_figure_mentions_are_normalised():
+    assert figure_mentions("如图表3所示，而图 5 与 Figure 2、Exhibit 4 显示") == ["图表3", "图5", "Figure 2", "Exhibit 4"]
+
+
+@pytest.mark.parametrize("path", sorted(CORPUS.glob("*.*")))
+def test_chunks_are_exact_bounded_and_never_cross_top_sections(path: Path):
+    doc = load_document(path)
+    structure = parse_report(doc)
+    settings = ChunkingSettings()
+    chunks = chunk_report(doc, structure, first_id=100, settings=settings)
+    assert [c.chunk_id for c in chunks] == list(range(100, 100 + len(chunks)))
+    tops = [(s.start, s.end) for s in structure.sections if s.level == 1]
+    for chunk in chunks:
+        assert doc.text[chunk.start:chunk.end] == chunk.text
+        assert len(chunk.text) <= 2 * settings.max_chars
+        crossing = [t for t in tops if t[0] < chunk.end and chunk.start < t[1]]
+        assert len(crossing) <= 1, chunk.text[:80]
+
+
+def test_figures_stay_with_their_caption_and_boilerplate_is_apart(zh):
+    doc, structure = zh
+    chunks = chunk_report(doc, structure, first_id=0)
+    for figure in structure.figures:
+        holding = [c for c in chunks if c.start <= figure.start and figure.end <= c.end]
+        assert holding and figure.label in holding[0].figures
+    disclaimer = next(c for c in chunks if c.section_path[:1] == ["免责声明"])
+    assert disclaimer.kind == "boilerplate"
+    assert all(c.kind == "body" for c in chunks if c.section_path and c.section_path[0].startswith("一、"))
+
+
+def test_offsets_survive_arbitrary_text():
+    text = "一、\n\n（一）\n1）\n**粗体：**\n图表1\n资料来源:\n" + "长" * 3000 + "\n# \n| a | b |\n"
+    doc = Document("x", "x.md", text)
+    for chunk in chunk_report(doc, parse_report(doc), first_id=0):
+        assert text[chunk.start:chunk.end] == chunk.text and chunk.text.strip()
+
+
+def test_bm25_prefers_the_chunk_with_rare_terms_and_fusion_sums_ranks():
+    bm25 = BM25.build([tokenize("灵影 2.0 于 2 月 16 日发布"), tokenize("市场规模达到 120 亿元"), tokenize("灵影 市场")])
+    scores = bm25.scores(tokenize("灵影2.0什么时候发布"))
+    assert scores.argmax() == 0 and scores[1] == 0
+    fused = reciprocal_rank_fusion([[1, 2], [2, 3]], [1.0, 0.5], k=10)
+    assert fused[2] == pytest.approx(1 / 12 + 0.5 / 11)
+    assert max(fused, key=fused.get) == 2
