@@ -46,6 +46,13 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print the result as JSON")
     ask.set_defaults(run=_run_ask)
 
+    evaluate = commands.add_parser("eval", help="measure retrieval, answers, citations and latency on an eval set")
+    evaluate.add_argument("set_dir", type=Path, help="folder with docs/ and qa.jsonl")
+    evaluate.add_argument("--split", choices=("test", "dev", "all"), default="test")
+    evaluate.add_argument("--index", help="index folder (default: index/eval/SET_NAME)")
+    evaluate.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    evaluate.set_defaults(run=_run_eval)
+
     text = commands.add_parser("text", help="print the stored extracted text of a report")
     text.add_argument("doc", help="report name as listed by the index")
     text.add_argument("--index", help="index folder (default: index/)")
@@ -88,6 +95,15 @@ def _run_ask(args, settings: Settings) -> int:
         print(json.dumps(answer.to_json(), ensure_ascii=False) if args.json else format_answer(answer) + "\n",
               flush=True)
     return 1 if failures else 0
+
+
+def _run_eval(args, settings: Settings) -> int:
+    from .evaluation import evaluate_set
+
+    report, _ = evaluate_set(args.set_dir, args.split, settings, index_dir=Path(args.index) if args.index else None)
+    print(json.dumps({"set": report.set_name, "split": report.split, "questions": report.questions,
+                      **report.metrics}, indent=2) if args.json else report.table())
+    return 0
 
 
 def _run_text(args, settings: Settings) -> int:

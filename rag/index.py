@@ -17,8 +17,9 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from .keyword import BM25
+from .keyword import BM25, tokenize
 from .schema import Chunk, Document, Figure, PageSpan, Section
+from .sentences import sentence_spans
 
 INDEX_FORMAT = 1
 CURRENT = "CURRENT"
@@ -59,6 +60,7 @@ class ReportIndex:
         self._bm25: BM25 | None = None
         self._rows: list[Chunk] | None = None
         self._changed: set[str] = set()   # records upserted since loading: written anew on save
+        self._sentences: dict[int, list[tuple[int, int, frozenset[str]]]] = {}
 
     # --- construction -------------------------------------------------------------------------
     @classmethod
@@ -146,12 +148,22 @@ class ReportIndex:
             self._bm25 = BM25.build([t for r in self.records.values() for t in r.tokens])
         return self._bm25
 
+    def sentences(self, chunk: Chunk) -> list[tuple[int, int, frozenset[str]]]:
+        """(start, end, search terms) of each sentence of a chunk, memoised: answering reads them often."""
+        table = self._sentences.get(chunk.chunk_id)
+        if table is None:
+            text = self.records[chunk.doc_name].document.text
+            table = [(s, e, frozenset(tokenize(text[s:e]))) for s, e in sentence_spans(text, chunk.start, chunk.end)]
+            self._sentences[chunk.chunk_id] = table
+        return table
+
     def chunk_count(self) -> int:
         return len(self.chunk_rows)
 
     def _invalidate(self) -> None:
         self._bm25 = None
         self._rows = None
+        self._sentences.clear()
 
 
 def section_at(record: DocumentRecord, offset: int) -> list[str]:

@@ -6,6 +6,7 @@ import time
 from .answer import AnswerExtractor, abstention_message
 from .embeddings import Embedder
 from .index import ReportIndex
+from .rerank import SentenceReranker
 from .retrieval import Retriever
 from .schema import Answer
 from .settings import Settings
@@ -23,6 +24,7 @@ class ReportQA:
         self.embedder = embedder
         self.settings = settings
         self.retriever = Retriever(index, settings.retrieval)
+        self.reranker = SentenceReranker(index, settings.rerank)
         self.extractor = AnswerExtractor(index, settings.answer)
 
     @classmethod
@@ -39,14 +41,20 @@ class ReportQA:
         clock = _Clock()
         query_vector = self.embedder.embed_query(question)
         clock.lap("embed_ms")
-        passages = self.retriever.search(question, query_vector, docs, top_k)
+        top_k = top_k or self.settings.retrieval.top_k
+        candidates = self.retriever.search(question, query_vector, docs, max(top_k, self.settings.rerank.candidates))
         clock.lap("retrieve_ms")
-        ranked = self.extractor.best_sentences(question, passages, query_vector, self.embedder.embed_passages)
+        passages, ranked = self.reranker.rerank(question, candidates, query_vector, self.embedder.embed_passages, top_k)
+        clock.lap("rerank_ms")
         answerable = bool(ranked) and self.extractor.is_answered(ranked[0])
         sentences, citations = self.extractor.cite(self.extractor.select(ranked)) if answerable else ([], [])
         clock.lap("answer_ms")
         message = "" if answerable else abstention_message(question)
         return Answer(question, answerable, sentences, citations, passages, clock.laps(), message)
+
+    def document_text(self, name: str) -> str:
+        """The stored text that every offset of report `name` refers to."""
+        return self.index.records[name].document.text
 
     def _check_docs(self, docs: list[str] | None) -> None:
         unknown = [d for d in docs or [] if d not in self.index.records]

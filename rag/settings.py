@@ -22,12 +22,19 @@ class RetrievalSettings:
 
 
 @dataclass(frozen=True)
+class RerankSettings:
+    candidates: int = 20           # fused passages whose sentences are scored
+    sentence_weight: float = 1.0   # passage score = fused score (top = 1) + this x its best sentence
+    context_weight: float = 0.6    # a key term found in the section path, title or previous sentence
+    anchor_idf_share: float = 1.0  # question terms this close to its rarest one must be in the sentence's reach
+    max_cross_lingual_sentences: int = 40  # sentences embedded when question and passage languages differ
+
+
+@dataclass(frozen=True)
 class AnswerSettings:
     max_sentences: int = 3
-    passages_considered: int = 5
     min_coverage: float = 0.5      # share of the question's key terms (IDF-weighted) a quote must hold
     min_cross_lingual_similarity: float = 0.8  # dense query/sentence cosine when the languages differ
-    context_weight: float = 0.6    # a key term found in the section path, title or previous sentence
     second_sentence_ratio: float = 0.85  # a further sentence must score this close to the best
 
 
@@ -39,4 +46,5 @@ class Settings:
     max_question_chars: int = 2000
     chunking: ChunkingSettings = ChunkingSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
+    rerank: RerankSettings = RerankSettings()
     answer: AnswerSettings = AnswerSettings()

@@ -1,0 +1,190 @@
+"""Candidate passages -> scored sentences, and passages re-ordered by their best sentence.
+
+A sentence scores by how much of the question's key terms (IDF-weighted) it holds, counting at a
+discount the terms in its section path, report title or previous sentence; by whether it carries
+what the question asks for (a number, a date) and the numbers and figures the question names.
+Across languages shared terms are rare, so the dense similarity of question and sentence stands in.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from .index import DocumentRecord, ReportIndex, section_at
+from .keyword import tokenize
+from .schema import Chunk, Passage
+from .settings import RerankSettings
+from .structure import figure_mentions
+
+_ASKS_NUMBER = re.compile(r"多少|几[个家年月天次倍%]|几成|多大|多高|多长|多久|比例|占比|百分之|增速|增长率|规模|金额|价格|"
+                          r"how (many|much|large|big|long)|what (percentage|share|proportion|amount|price)|\bpercent",
+                          re.IGNORECASE)
+_ASKS_DATE = re.compile(r"哪天|哪一天|何时|什么时候|哪年|哪一年|几月|几号|日期|时间|\bwhen\b|what date|which (year|month|day)",
+                        re.IGNORECASE)
+_ASKS_PERSON = re.compile(r"谁|哪位|主演|导演|得主|\bwho\b", re.IGNORECASE)
+_ASKS_PLACE = re.compile(r"哪里|哪儿|何地|在哪|地点|\bwhere\b", re.IGNORECASE)
+# jieba part-of-speech tags of names: people, places, organisations, other proper nouns, Latin words
+_PERSON_TAGS = {"nr", "nrfg", "nrt", "nz", "eng"}
+_PLACE_TAGS = {"ns", "nt", "nz", "eng"}
+_NAME_CHECKED = 15   # top sentences whose names are checked (part-of-speech tagging is the slow part)
+_HAS_NUMBER = re.compile(r"\d|[一二两三四五六七八九十百千万亿]+(个|家|倍|年|亿|万|%|成)")
+_HAS_DATE = re.compile(r"\d{1,4}\s*(年|月|日|号)|[一二三四]季度|\b(19|20)\d\d\b|\b(Q[1-4]|H[12])\b|"
+                       r"January|February|March|April|May|June|July|August|September|October|November|December",
+                       re.IGNORECASE)
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_YEAR = re.compile(r"(19|20)\d\d")
+_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９．", "0123456789.")
+_SOURCE_LINE = re.compile(r"^(资料来源|数据来源|来源|Source|Sources)\s*[:：]", re.IGNORECASE)
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_LATIN = re.compile(r"[A-Za-z]")
+
+SentenceEmbedder = Callable[[list[str]], np.ndarray]
+
+
+@dataclass
+class ScoredSentence:
+    chunk: Chunk
+    start: int
+    end: int
+    score: float
+    coverage: float        # key-term weight held (terms in context at a discount), or dense similarity
+    satisfies: bool        # holds the asked type (number/date) and the numbers the question names
+    cross_lingual: bool
+
+
+@dataclass
+class _Question:
+    weights: dict[str, float]
+    numbers: set[str]
+    years: set[str]
+    anchors: set[str]         # the question's rarest terms: the thing it is about must be there
+    figures: set[str]
+    wants_number: bool
+    wants_date: bool
+    wants_names: set[str]     # part-of-speech tags an answer must hold a new word of (who / where)
+    is_chinese: bool
+
+
+def _numbers(text: str) -> set[str]:
+    return set(_NUMBER.findall(text.translate(_FULL_WIDTH_DIGITS)))
+
+
+def is_chinese(text: str) -> bool:
+    """Chinese unless Latin letters clearly outnumber CJK characters (digits and tables say nothing)."""
+    return len(_CJK.findall(text)) >= 0.25 * len(_LATIN.findall(text))
+
+
+class SentenceReranker:
+    def __init__(self, index: ReportIndex, settings: RerankSettings):
+        self.index = index
+        self.settings = settings
+
+    def rerank(self, question: str, candidates: list[Passage], query_vector: np.ndarray,
+               embed: SentenceEmbedder | None, top_k: int) -> tuple[list[Passage], list[ScoredSentence]]:
+        """The top_k passages by fused score plus best-sentence score, and all sentences best first."""
+        sentences = self.score_sentences(question, candidates, query_vector, embed)
+        best: dict[int, float] = {}
+        for item in sentences:
+            best[item.chunk.chunk_id] = max(best.get(item.chunk.chunk_id, 0.0), item.score)
+        top_fused = max((p.score for p in candidates), default=1.0) or 1.0
+        rescored = sorted(((p.score / top_fused + self.settings.sentence_weight * best.get(p.chunk.chunk_id, 0.0), p)
+                           for p in candidates), key=lambda pair: -pair[0])
+        passages = [Passage(rank, score, p.chunk) for rank, (score, p) in enumerate(rescored[:top_k], start=1)]
+        return passages, sentences
+
+    def score_sentences(self, question: str, passages: list[Passage], query_vector: np.ndarray,
+                        embed: SentenceEmbedder | None) -> list[ScoredSentence]:
+        asked = self._analyse(question)
+        if not asked.weights:
+            return []
+        scored: list[ScoredSentence] = []
+        cross: list[ScoredSentence] = []
+        for passage in passages:
+            record = self.index.records[passage.chunk.doc_name]
+            for item in self._score_passage(asked, passage, record):
+                (cross if item.cross_lingual else scored).append(item)
+        if cross and embed is not None:
+            self._score_by_similarity(cross[: self.settings.max_cross_lingual_sentences], query_vector, embed)
+            scored.extend(cross[: self.settings.max_cross_lingual_sentences])
+        scored.sort(key=lambda s: -s.score)
+        if asked.wants_names and asked.is_chinese:
+            self._check_names(question, asked.wants_names, scored[:_NAME_CHECKED])
+        scored.sort(key=lambda s: (not s.satisfies, -s.score))   # a sentence of the asked kind first
+        return scored
+
+    def _check_names(self, question: str, tags: set[str], items: list[ScoredSentence]) -> None:
+        """A who/where answer must name someone or somewhere the question does not already name."""
+        import jieba.posseg
+
+        known = set(question)
+        for item in items:
+            sentence = self.index.records[item.chunk.doc_name].document.text[item.start:item.end]
+            named = any(pair.flag in tags and not set(pair.word) <= known for pair in jieba.posseg.cut(sentence))
+            item.satisfies = item.satisfies and named
+            item.score += 0.1 * named
+
+    def _analyse(self, question: str) -> _Question:
+        bm25 = self.index.bm25
+        weights = {t: bm25.term_idf(t) for t in dict.fromkeys(tokenize(question))}
+        rarest = max((w for t, w in weights.items() if t in bm25.vocabulary), default=0.0)
+        return _Question(
+            weights=weights,
+            anchors={t for t, w in weights.items() if w >= self.settings.anchor_idf_share * rarest
+                     and t in bm25.vocabulary and not t.isdigit()},
+            numbers=_numbers(question),
+            years={n for n in _numbers(question) if _YEAR.fullmatch(n)},
+            figures=set(figure_mentions(question)),
+            wants_number=bool(_ASKS_NUMBER.search(question)),
+            wants_date=bool(_ASKS_DATE.search(question)),
+            wants_names=(_PERSON_TAGS if _ASKS_PERSON.search(question) else set()) |
+                        (_PLACE_TAGS if _ASKS_PLACE.search(question) else set()),
+            is_chinese=is_chinese(question),
+        )
+
+    def _score_passage(self, asked: _Question, passage: Passage, record: DocumentRecord) -> list[ScoredSentence]:
+        chunk = passage.chunk
+        text = record.document.text
+        title_terms = set(tokenize(record.title))
+        section_terms: dict[tuple[str, ...], set[str]] = {}
+        total = sum(asked.weights.values())
+        cross_lingual = asked.is_chinese != is_chinese(chunk.text)
+        items = []
+        previous_terms: frozenset[str] = frozenset()
+        chunk_numbers = _numbers(chunk.text + " ".join(chunk.section_path) + record.title)
+        for start, end, terms in self.index.sentences(chunk):
+            sentence = text[start:end]
+            path = tuple(section_at(record, start))
+            if path not in section_terms:
+                section_terms[path] = set(tokenize(" ".join(path)))
+            context = title_terms | section_terms[path] | previous_terms
+            previous_terms, lead_in = terms, previous_terms
+            if len(sentence) < 4 or _SOURCE_LINE.match(sentence) or sentence.lstrip("#* ") in path:
+                continue
+            held = sum(w * (1.0 if t in terms else self.settings.context_weight if t in context else 0.0)
+                       for t, w in asked.weights.items()) / total
+            numbers_ok = not asked.numbers or (
+                asked.numbers - asked.years <= _numbers(text[text.rfind("\n", chunk.start, start) + 1:end] + " ".join(path))
+                and asked.years <= chunk_numbers)   # values in the sentence or its lead-in; years anywhere near
+            type_ok = (not asked.wants_number or bool(_HAS_NUMBER.search(sentence))) and \
+                      (not asked.wants_date or bool(_HAS_DATE.search(sentence)))
+            names_figure = bool(asked.figures & set(figure_mentions(sentence)))
+            score = held + 0.1 * type_ok + 0.1 * (numbers_ok and bool(asked.numbers)) + 0.3 * names_figure
+            if chunk.kind == "boilerplate":
+                score *= 0.5
+            anchors_ok = cross_lingual or names_figure or asked.anchors <= (
+                terms | section_terms[path] | lead_in | title_terms)
+            items.append(ScoredSentence(chunk, start, end, score, held + 0.5 * names_figure,
+                                        type_ok and numbers_ok and anchors_ok, cross_lingual))
+        return items
+
+    def _score_by_similarity(self, items: list[ScoredSentence], query_vector: np.ndarray,
+                             embed: SentenceEmbedder) -> None:
+        """Across languages, the question's dense similarity to each sentence replaces term overlap."""
+        texts = [self.index.records[i.chunk.doc_name].document.text[i.start:i.end] for i in items]
+        similarities = embed(texts) @ query_vector
+        for item, similarity in zip(items, similarities):
+            item.coverage = float(similarity)
+            item.score = float(similarity) + 0.1 * item.satisfies
