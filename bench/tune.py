@@ -24,8 +24,8 @@ EVAL = ROOT.parent / "shared" / "eval"
 GRID = {
     "retrieval.dense_weight": [1.0],
     "retrieval.keyword_weight": [1.0],
-    "rerank.anchor_idf_share": [1.0, 2.0],
-    "answer.min_coverage": [0.3, 0.6],
+    "rerank.missing_anchor_factor": [0.5, 0.7],
+    "answer.min_coverage": [0.4, 0.5, 0.6],
 }
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 from .embeddings import Embedder
-from .indexing import index_paths
+from .indexing import index_paths, print_progress
 from .qa import ReportQA
 from .schema import Answer
 from .settings import Settings
@@ -69,7 +69,7 @@ def evaluate_set(set_dir: Path, split: str = "test", settings: Settings | None =
         answer = qa.ask(row["question"][: settings.max_question_chars], top_k=RANK_DEPTH)
         results.append(judge(row, answer, qa.document_text))
         if progress:
-            _progress_bar(number, len(questions), set_dir.name)
+            print_progress(set_dir.name, number, len(questions))
     return EvalReport(set_dir.name, split, len(results), summarise(results)), results
 
 
@@ -140,14 +140,3 @@ def summarise(results: list[QuestionResult]) -> dict[str, float]:
 def _mean(values) -> float:
     values = list(values)
     return sum(values) / len(values) if values else 0.0
-
-
-def _progress_bar(done: int, total: int, label: str) -> None:
-    import sys
-
-    width = 30
-    filled = width * done // max(total, 1)
-    sys.stderr.write(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
-    if done == total:
-        sys.stderr.write("\n")
-    sys.stderr.flush()

@@ -176,8 +176,8 @@ class SentenceReranker:
                 score *= 0.5
             anchors_ok = cross_lingual or names_figure or asked.anchors <= (
                 terms | section_terms[path] | lead_in | title_terms)
-            items.append(ScoredSentence(chunk, start, end, score, held + 0.5 * names_figure,
-                                        type_ok and numbers_ok and anchors_ok, cross_lingual))
+            coverage = (held + 0.5 * names_figure) * (1.0 if anchors_ok else self.settings.missing_anchor_factor)
+            items.append(ScoredSentence(chunk, start, end, score, coverage, type_ok and numbers_ok, cross_lingual))
         return items
 
     def _score_by_similarity(self, items: list[ScoredSentence], query_vector: np.ndarray,

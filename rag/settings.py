@@ -26,14 +26,15 @@ class RerankSettings:
     candidates: int = 20           # fused passages whose sentences are scored
     sentence_weight: float = 1.0   # passage score = fused score (top = 1) + this x its best sentence
     context_weight: float = 0.6    # a key term found in the section path, title or previous sentence
-    anchor_idf_share: float = 1.0  # question terms this close to its rarest one must be in the sentence's reach
+    anchor_idf_share: float = 1.0  # question terms this close to its rarest one are its anchors ...
+    missing_anchor_factor: float = 0.7  # ... and a sentence out of their reach has its coverage cut by this
     max_cross_lingual_sentences: int = 40  # sentences embedded when question and passage languages differ
 
 
 @dataclass(frozen=True)
 class AnswerSettings:
     max_sentences: int = 3
-    min_coverage: float = 0.5      # share of the question's key terms (IDF-weighted) a quote must hold
+    min_coverage: float = 0.4      # share of the question's key terms (IDF-weighted) a quote must hold
     min_cross_lingual_similarity: float = 0.8  # dense query/sentence cosine when the languages differ
     second_sentence_ratio: float = 0.85  # a further sentence must score this close to the best
 
