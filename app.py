@@ -28,8 +28,8 @@ import gradio as gr
 
 from rag import ui
 from rag.followup import resolve_followup
-from rag.index import ReportIndex, current_generation
-from rag.indexing import IndexSummary, index_paths, print_progress
+from rag.index import current_generation
+from rag.indexing import IndexSummary, index_paths, print_progress, remove_report
 from rag.qa import QuestionError, ReportQA
 from rag.settings import Settings
 
@@ -79,7 +79,7 @@ class Library:
 
     def remove(self, name: str) -> None:
         with self._writing:
-            remove_report(self.settings, name)
+            remove_upload(self.settings, name)
             self._reopen()
 
     def _reopen(self) -> None:
@@ -92,12 +92,9 @@ def uploads_dir(settings: Settings) -> Path:
     return settings.corpus_dir / "uploads"
 
 
-def remove_report(settings: Settings, name: str) -> None:
+def remove_upload(settings: Settings, name: str) -> None:
     """Drop a report from the index; an uploaded file is deleted too, so re-indexing does not bring it back."""
-    index = ReportIndex.load(settings.index_dir)
-    index.remove(name)
-    source = index.manifest.get("sources", {}).pop(name, None)
-    index.save(settings.index_dir)
+    source = remove_report(settings, name)
     if source and Path(source).parent == uploads_dir(settings).resolve():
         Path(source).unlink(missing_ok=True)
 

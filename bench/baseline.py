@@ -80,7 +80,7 @@ class NaivePipeline:
                              key=lambda span: len(asked & set(tokenize(text[span[0]:span[1]]))))
             quote = text[start:end]
             page = self.pages[top.doc_name].page_at(start)
-            citations = [Citation(1, top.doc_name, "", "", "", page, start, end, quote)]
+            citations = [Citation(1, top.doc_name, "", "", "", "", page, start, end, quote)]
             sentences = [AnswerSentence(quote, 1)]
         elapsed = (time.perf_counter() - started) * 1000
         return Answer(question, bool(sentences), sentences, citations, passages, {"total_ms": elapsed})

@@ -63,7 +63,7 @@ def indexing_speed(set_dir: Path, embedder: Embedder) -> dict:
         settings = replace(Settings(), index_dir=Path(folder))
         summary = index_paths([set_dir / "docs"], settings, embedder)
         qa = ReportQA.open(settings, embedder)
-        pages = sum(max((p.page for p in r.document.pages), default=1) for r in qa.index.records.values())
+        pages = sum(r.document.page_count for r in qa.index.records.values())
     return {"documents": len(summary.added), "pages": pages, "chunks": summary.chunks, "seconds": summary.seconds,
             "chunks_per_s": summary.chunks / summary.seconds, "pages_per_s": pages / summary.seconds}
 

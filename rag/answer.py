@@ -30,17 +30,19 @@ class AnswerExtractor:
         return best.satisfies and best.coverage >= threshold
 
     def select(self, ranked: list[ScoredSentence]) -> list[ScoredSentence]:
-        """The best sentence, plus up to two more that score nearly as well and do not overlap."""
-        chosen = [ranked[0]]
-        for candidate in ranked[1:]:
-            if len(chosen) >= self.settings.max_sentences:
-                break
-            if candidate.score < self.settings.second_sentence_ratio * ranked[0].score or not self.is_answered(candidate):
-                continue
-            if any(c.chunk.doc_name == candidate.chunk.doc_name and c.start < candidate.end and candidate.start < c.end
-                   for c in chosen):
-                continue
-            chosen.append(candidate)
+        """The best sentence; then the best of each other report that answers nearly as well, so views
+        can be compared; then close runners-up. Never more than max_sentences, never overlapping."""
+        best = ranked[0]
+        chosen = [best]
+        answered = [c for c in ranked[1:] if self.is_answered(c)]
+        for ratio, other_reports in ((self.settings.other_report_ratio, True),
+                                     (self.settings.second_sentence_ratio, False)):
+            for candidate in answered:
+                if len(chosen) >= self.settings.max_sentences or candidate.score < ratio * best.score:
+                    break
+                cited = {c.chunk.doc_name for c in chosen}
+                if (candidate.chunk.doc_name not in cited) == other_reports and not _overlaps(candidate, chosen):
+                    chosen.append(candidate)
         return chosen
 
     def cite(self, chosen: list[ScoredSentence]) -> tuple[list[AnswerSentence], list[Citation]]:
@@ -49,11 +51,16 @@ class AnswerExtractor:
             record = self.index.records[item.chunk.doc_name]
             quote = record.document.text[item.start:item.end]
             citations.append(Citation(
-                id=number, doc=item.chunk.doc_name, title=record.title,
+                id=number, doc=item.chunk.doc_name, title=record.title, date=record.date,
                 section=" > ".join(section_at(record, item.start)), figure=_figure_of(record, item.start, quote),
                 page=record.document.page_at(item.start), start=item.start, end=item.end, quote=quote))
             sentences.append(AnswerSentence(quote, number))
         return sentences, citations
+
+
+def _overlaps(candidate: ScoredSentence, chosen: list[ScoredSentence]) -> bool:
+    return any(c.chunk.doc_name == candidate.chunk.doc_name and c.start < candidate.end and candidate.start < c.end
+               for c in chosen)
 
 
 def _figure_of(record: DocumentRecord, start: int, quote: str) -> str:

@@ -38,6 +38,7 @@ class DocumentRecord:
     figures: list[Figure]
     chunks: list[Chunk]
     tokens: list[list[str]]        # BM25 tokens per chunk, kept so re-indexing others is cheap
+    date: str = ""                 # the report's own date, YYYY-MM-DD (absent from indexes made before it was read)
     indexed_at: float = field(default_factory=time.time)
 
     def to_json(self) -> dict:
@@ -49,7 +50,7 @@ class DocumentRecord:
         document = Document(doc["doc_id"], doc["name"], doc["text"], [PageSpan(**p) for p in doc["pages"]],
                             [tuple(f) for f in doc["furniture"]], doc["title_hint"])
         return cls(document, data["title"], [Section(**s) for s in data["sections"]], [Figure(**f) for f in data["figures"]],
-                   [Chunk(**c) for c in data["chunks"]], data["tokens"], data["indexed_at"])
+                   [Chunk(**c) for c in data["chunks"]], data["tokens"], data.get("date", ""), data["indexed_at"])
 
 
 class ReportIndex:
@@ -121,7 +122,7 @@ class ReportIndex:
         for name, record in self.records.items():
             file = f"docs/{hashlib.sha1(name.encode('utf-8')).hexdigest()[:16]}-{record.document.doc_id}.json"
             documents[name] = {"doc_id": record.document.doc_id, "file": file, "title": record.title,
-                               "chunks": len(record.chunks), "pages": _page_count(record.document),
+                               "chunks": len(record.chunks), "pages": record.document.page_count,
                                "indexed_at": record.indexed_at}
             if name in self._changed or not (previous and _link(previous / file, generation / file)):
                 _write_json(generation / file, record.to_json())
@@ -184,10 +185,6 @@ def _versions() -> dict:
     import sentence_transformers
 
     return {"faiss": faiss.__version__, "sentence_transformers": sentence_transformers.__version__}
-
-
-def _page_count(document: Document) -> int:
-    return max((p.page for p in document.pages), default=1)
 
 
 def _next_generation_name(folder: Path) -> str:

@@ -21,7 +21,7 @@ from .chunking import CHUNKER_VERSION, chunk_report
 from .embeddings import Embedder
 from .index import DocumentRecord, IndexUnavailable, ReportIndex, current_generation
 from .keyword import tokenize
-from .loaders import SUPPORTED_SUFFIXES, LoadError, load_document
+from .loaders import LoadError, load_document
 from .schema import Chunk
 from .settings import Settings
 from .structure import parse_report
@@ -100,6 +100,17 @@ def index_paths(paths: list[Path], settings: Settings, embedder: Embedder | None
     return summary
 
 
+def remove_report(settings: Settings, name: str) -> str | None:
+    """Drop one report from the index (FAISS, BM25 and chunk store); returns the file it came from."""
+    index = ReportIndex.load(settings.index_dir)
+    if name not in index.records:
+        raise IndexUnavailable(f"no report named {name!r} in {settings.index_dir}")
+    index.remove(name)
+    source = index.manifest.get("sources", {}).pop(name, None)
+    index.save(settings.index_dir)
+    return source
+
+
 def _open_index(folder: Path, embedder: Embedder, rebuild: bool) -> ReportIndex:
     if not rebuild and current_generation(folder) is not None:
         index = ReportIndex.load(folder)
@@ -131,7 +142,8 @@ def _index_file(index: ReportIndex, path: Path, name: str, embedder: Embedder, s
     chunks = chunk_report(document, structure, index.manifest["next_chunk_id"], settings.chunking)
     index.allocate_ids(len(chunks))
     vectors = _cached_embeddings(folder, index, document.doc_id, chunks, embedder)
-    record = DocumentRecord(document, structure.title, structure.sections, structure.figures, chunks, [tokenize(c.text) for c in chunks])
+    record = DocumentRecord(document, structure.title, structure.sections, structure.figures, chunks,
+                            [tokenize(c.text) for c in chunks], structure.date)
     (summary.updated if existing else summary.added).append(name)
     index.upsert(record, vectors)
 

@@ -33,6 +33,10 @@ class Document:
                 return span.page
         return self.pages[-1].page if self.pages and offset >= self.pages[-1].end else 1
 
+    @property
+    def page_count(self) -> int:
+        return max((span.page for span in self.pages), default=1)
+
     def pages_between(self, start: int, end: int) -> list[int]:
         pages = sorted({s.page for s in self.pages if s.start < end and start < s.end})
         return pages or [self.page_at(start)]
@@ -75,6 +79,7 @@ class ReportStructure:
     sections: list[Section]
     figures: list[Figure]
     blocks: list[Block]
+    date: str = ""       # YYYY-MM-DD when the report states it
 
 
 @dataclass
@@ -106,6 +111,7 @@ class Citation:
     id: int              # 1-based, as shown in the answer: [1], [2]
     doc: str
     title: str
+    date: str            # the report's date (YYYY-MM-DD) or ""
     section: str         # section path joined with " > "
     figure: str          # caption of the figure the quote belongs to or names, else ""
     page: int

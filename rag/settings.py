@@ -37,6 +37,7 @@ class AnswerSettings:
     min_coverage: float = 0.4      # share of the question's key terms (IDF-weighted) a quote must hold
     min_cross_lingual_similarity: float = 0.8  # dense query/sentence cosine when the languages differ
     second_sentence_ratio: float = 0.85  # a further sentence must score this close to the best
+    other_report_ratio: float = 0.7  # ... or this close, when it comes from another report (compare views)
 
 
 @dataclass(frozen=True)

@@ -117,7 +117,33 @@ def parse_report(doc: Document) -> ReportStructure:
         if kind == "body" and line.text.startswith("|"):
             kind = "table"
         blocks.append(Block(line.start, line.end, kind, section))
-    return ReportStructure(_title(doc, lines, sections), sections, figures, blocks)
+    return ReportStructure(_title(doc, lines, sections), sections, figures, blocks, report_date(lines))
+
+
+_DATE_PATTERNS = [  # (pattern, group order year-month-day)
+    (re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"), (1, 2, 3)),
+    (re.compile(r"((?:19|20)\d{2})[-/.](\d{1,2})[-/.](\d{1,2})"), (1, 2, 3)),
+    (re.compile(r"(\d{1,2})\s+(January|February|March|April|May|June|July|August|September|October|November|"
+                r"December)\s+((?:19|20)\d{2})"), (3, 2, 1)),
+    (re.compile(r"(January|February|March|April|May|June|July|August|September|October|November|December)"
+                r"\s+(\d{1,2}),?\s+((?:19|20)\d{2})"), (3, 1, 2)),
+]
+_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december"]
+
+
+def report_date(lines: list[_Line]) -> str:
+    """The report's date (YYYY-MM-DD) from its first lines, preferring a line that says it is the date."""
+    head = lines[:40]
+    dated = [line for line in head if re.search(r"日期|date|published", line.text, re.IGNORECASE)]
+    for line in dated + head:
+        for pattern, order in _DATE_PATTERNS:
+            match = pattern.search(line.text)
+            if match:
+                year, month, day = (match.group(i) for i in order)
+                month = str(_MONTHS.index(month.lower()) + 1) if month.isalpha() else month
+                return f"{int(year):04d}-{int(month):02d}-{int(day):02d}"
+    return ""
 
 
 def figure_mentions(text: str) -> list[str]:

@@ -106,11 +106,16 @@ def render_answer(answer: Mapping, labels: Mapping, number: int) -> str:
         body = "".join(_sentence(s, citations, labels, number) for s in answer["answer"])
     else:
         body = '<div class="by-report">' + "".join(
-            f'<section><div class="report-title">{_esc(citations[group[0]["citation"]]["title"] or doc)}</div>'
+            f'<section><div class="report-title">{_esc(_report_heading(citations[group[0]["citation"]]))}</div>'
             + "".join(_sentence(s, citations, labels, number) for s in group) + "</section>"
             for doc, group in by_doc.items()) + "</div>"
     notes = "".join(f"<li>[{c['id']}] {_esc(citation_place(c, labels['page']))}</li>" for c in answer["citations"])
     return f'{body}<ul class="footnotes">{notes}</ul>'
+
+
+def _report_heading(citation: Mapping) -> str:
+    title = citation["title"] or citation["doc"]
+    return f"{title} ({citation['date']})" if citation.get("date") else title
 
 
 def _sentence(sentence: Mapping, citations: Mapping, labels: Mapping, number: int) -> str:
@@ -215,14 +220,10 @@ def render_library(records: Mapping[str, DocumentRecord], labels: Mapping) -> st
         return f"<p>{_esc(labels['no_reports'])}</p>"
     head = "".join(f"<th>{_esc(labels[k])}</th>" for k in ("report", "file", "pages", "chunks", "indexed"))
     rows = "".join(
-        f"<tr><td>{_esc(r.title)}</td><td>{_esc(name)}</td><td>{page_count(r)}</td><td>{len(r.chunks)}</td>"
+        f"<tr><td>{_esc(r.title)}</td><td>{_esc(name)}</td><td>{r.document.page_count}</td><td>{len(r.chunks)}</td>"
         f"<td>{time.strftime('%Y-%m-%d %H:%M', time.localtime(r.indexed_at))}</td></tr>"
         for name, r in sorted(records.items()))
     return f'<table class="library"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
-
-
-def page_count(record: DocumentRecord) -> int:
-    return max((p.page for p in record.document.pages), default=1)
 
 
 _UNSAFE_NAME_CHARS = re.compile(r"[^\w.\- ]+")

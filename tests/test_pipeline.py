@@ -83,6 +83,13 @@ def test_answer_citation_names_report_section_figure_and_page(qa):
     assert citation["page"] == 1
 
 
+def test_a_question_several_reports_answer_quotes_each(qa):
+    result = qa.ask("各家报告对算力需求怎么看？")
+    assert result.answerable
+    assert {c.doc for c in result.citations} == {"2026-ai-video-industry-report.md", "2026-semiconductor-outlook.txt"}
+    assert {c.date for c in result.citations} == {"2026-03-09", "2026-01-20"}
+
+
 def test_spacing_of_dates_does_not_matter(qa):
     for question in ("2月16日发布的视频生成模型叫什么？", "2 月 16 日发布的视频生成模型叫什么？"):
         result = qa.ask(question)
