@@ -73,7 +73,8 @@ class Library:
 
     def add(self, files: list[Path], progress) -> IndexSummary:
         with self._writing:
-            summary = index_paths(files, self.settings, self.qa.embedder, remove_missing=False, progress=progress)
+            summary = index_paths(files, self.settings, self.qa.embedder, remove_missing=False, progress=progress,
+                                  names_from=self.settings.corpus_dir)
             self._reopen()
         return summary
 

@@ -51,13 +51,16 @@ class IndexSummary:
         return out
 
 
-def find_report_files(paths: list[Path]) -> list[tuple[Path, str]]:
-    """(file, name) pairs: a folder's files named by their path inside it, README files left out."""
+def find_report_files(paths: list[Path], names_from: Path | None = None) -> list[tuple[Path, str]]:
+    """(file, name) pairs: a folder's files named by their path inside it, README files left out; a file
+    given by itself is named by its path inside `names_from` when it lies there (uploads into the corpus
+    get the name a full re-index of the corpus would give them), else by its base name."""
     found = []
     for root in paths:
         root = Path(root)
         if root.is_file():
-            found.append((root, root.name))
+            inside = names_from is not None and root.resolve().is_relative_to(names_from.resolve())
+            found.append((root, root.resolve().relative_to(names_from.resolve()).as_posix() if inside else root.name))
             continue
         for path in sorted(p for p in root.rglob("*") if p.is_file()):
             relative = path.relative_to(root)
@@ -67,14 +70,15 @@ def find_report_files(paths: list[Path]) -> list[tuple[Path, str]]:
     return found
 
 
-def index_paths(paths: list[Path], settings: Settings, embedder: Embedder | None = None,
-                rebuild: bool = False, remove_missing: bool = True, progress: Progress | None = None) -> IndexSummary:
+def index_paths(paths: list[Path], settings: Settings, embedder: Embedder | None = None, rebuild: bool = False,
+                remove_missing: bool = True, progress: Progress | None = None,
+                names_from: Path | None = None) -> IndexSummary:
     started = time.perf_counter()
     summary = IndexSummary()
     folder = settings.index_dir
     embedder = embedder or Embedder(settings.model)
     index = _open_index(folder, embedder, rebuild)
-    files = find_report_files(paths)
+    files = find_report_files(paths, names_from)
     for root in paths:
         if not Path(root).exists():
             summary.skipped.append((str(root), "no such file or folder"))
@@ -86,10 +90,7 @@ def index_paths(paths: list[Path], settings: Settings, embedder: Embedder | None
     if progress:
         progress("", len(files), len(files))
     if remove_missing:
-        for name, entry in list(index.manifest.setdefault("sources", {}).items()):
-            if name in index.records and name not in sources and not Path(entry).exists():
-                index.remove(name)
-                summary.removed.append(name)
+        summary.removed = _remove_deleted_files(index, sources)
     index.manifest["sources"] = {n: s for n, s in {**index.manifest.get("sources", {}), **sources}.items()
                                  if n in index.records}
     if summary.added or summary.updated or summary.removed or current_generation(folder) is None:
@@ -98,6 +99,16 @@ def index_paths(paths: list[Path], settings: Settings, embedder: Embedder | None
     summary.chunks = index.chunk_count()
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _remove_deleted_files(index: ReportIndex, found: dict[str, str]) -> list[str]:
+    """Reports whose file is gone from disk leave the index (found: this run's names -> paths)."""
+    removed = []
+    for name, source in list(index.manifest.get("sources", {}).items()):
+        if name in index.records and name not in found and not Path(source).exists():
+            index.remove(name)
+            removed.append(name)
+    return removed
 
 
 def remove_report(settings: Settings, name: str) -> str | None:

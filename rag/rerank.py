@@ -160,7 +160,7 @@ class SentenceReranker:
             if path not in section_terms:
                 section_terms[path] = set(tokenize(" ".join(path)))
             context = title_terms | section_terms[path] | previous_terms
-            previous_terms, lead_in = terms, previous_terms
+            previous_terms = terms
             if len(sentence) < 4 or _SOURCE_LINE.match(sentence) or sentence.lstrip("#* ") in path:
                 continue
             held = sum(w * (1.0 if t in terms else self.settings.context_weight if t in context else 0.0)
@@ -174,8 +174,7 @@ class SentenceReranker:
             score = held + 0.1 * type_ok + 0.1 * (numbers_ok and bool(asked.numbers)) + 0.3 * names_figure
             if chunk.kind == "boilerplate":
                 score *= 0.5
-            anchors_ok = cross_lingual or names_figure or asked.anchors <= (
-                terms | section_terms[path] | lead_in | title_terms)
+            anchors_ok = cross_lingual or names_figure or asked.anchors <= (terms | context)
             coverage = (held + 0.5 * names_figure) * (1.0 if anchors_ok else self.settings.missing_anchor_factor)
             items.append(ScoredSentence(chunk, start, end, score, coverage, type_ok and numbers_ok, cross_lingual))
         return items

@@ -189,9 +189,9 @@ def test_uploaded_report_is_listed_and_answerable(page, tmp_path):
 def test_removed_upload_leaves_the_library_and_the_uploads_folder(app, page):
     page.get_by_role("tab", name="Report library").click()
     page.locator("#remove-pick input").click()
-    page.get_by_role("option", name="Orchard Robotics Note (orchard-robotics-note.md)").click()
+    page.get_by_role("option", name="Orchard Robotics Note (uploads/orchard-robotics-note.md)").click()
     page.locator("#remove").click()
-    page.locator("#library-status", has_text="Removed orchard-robotics-note.md").wait_for()
+    page.locator("#library-status", has_text="Removed uploads/orchard-robotics-note.md").wait_for()
     assert "orchard-robotics-note.md" not in page.locator("#library").inner_text()
     assert not (app[1] / "corpus" / "uploads" / "orchard-robotics-note.md").exists()
     shot(page, "08-library-after-removal")
@@ -209,3 +209,50 @@ def test_api_ask_returns_the_cli_json_with_verifiable_quotes(app):
         assert citation["quote"] == records[citation["doc"]].document.text[citation["start"]:citation["end"]]
     restricted = api_answer(url, "灵影 2.0 单次最长可以生成多少秒的视频？", ["global-ev-battery-report.md"])
     assert {p["doc"] for p in restricted["passages"]} == {"global-ev-battery-report.md"}
+
+
+LOAD_CLIENTS, LOAD_SECONDS = 20, 60
+
+
+def test_twenty_clients_for_a_minute_get_complete_answers_while_a_report_is_uploaded(app, page, tmp_path):
+    """Bounded load on localhost: each answer under load must equal the same question's answer alone."""
+    import json
+    import threading
+
+    from gradio_client import Client
+
+    url = app[0]
+    questions = [json.loads(line)["question"] for line in
+                 (ROOT / "tests/data/sample_questions.jsonl").read_text("utf-8").splitlines()][:8]
+    expected = {q: api_answer(url, q, [])["answer"] for q in questions}
+    stop = time.monotonic() + LOAD_SECONDS
+    checked, failures = [], []
+
+    def client_loop(number: int) -> None:
+        client = Client(url, verbose=False)
+        turn = number
+        while time.monotonic() < stop:
+            question = questions[turn % len(questions)]
+            turn += 1
+            try:
+                answer = client.predict(question, [], api_name="/ask")["answer"]
+                (checked if answer == expected[question] else failures).append(question)
+            except Exception as err:  # any error under load is a failure to report
+                failures.append(f"{question}: {err!r}")
+
+    threads = [threading.Thread(target=client_loop, args=(n,)) for n in range(LOAD_CLIENTS)]
+    for thread in threads:
+        thread.start()
+    upload = tmp_path / "harbour-note.md"
+    upload.write_text("# Harbour Note\n\n## 1. Throughput\n\nThe Velmora terminal handled 6,420 containers a day.\n",
+                      encoding="utf-8")
+    page.get_by_role("tab", name="Report library").click()
+    page.locator("#upload input[type=file]").set_input_files(str(upload))
+    page.locator("#library table", has_text="harbour-note.md").wait_for(timeout=LOAD_SECONDS * 1000)
+    for thread in threads:
+        thread.join()
+    print(f"{len(checked)} answers checked under load, {len(failures)} failures")
+    assert not failures, failures[:5]
+    assert len(checked) >= LOAD_CLIENTS
+    assert "6,420 containers" in api_answer(url, "How many containers a day did the Velmora terminal handle?", [])[
+        "answer"][0]["text"]

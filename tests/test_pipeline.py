@@ -140,6 +140,19 @@ def test_incremental_indexing_adds_changes_and_removes(tmp_path, embedder):
     assert not qa.ask("星河动力融资多少亿元？").answerable
 
 
+def test_an_upload_keeps_its_name_when_the_corpus_is_indexed_again(tmp_path, embedder):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(ROOT / "corpus", corpus)
+    settings = replace(Settings(), index_dir=tmp_path / "index")
+    index_paths([corpus], settings, embedder)
+    upload = corpus / "uploads" / "note.md"
+    upload.parent.mkdir()
+    upload.write_text("# Note\n\nThe Velmora terminal handled 6,420 containers a day.\n", "utf-8")
+    assert index_paths([upload], settings, embedder, remove_missing=False, names_from=corpus).added == ["uploads/note.md"]
+    again = index_paths([corpus], settings, embedder)
+    assert not again.added and "uploads/note.md" in again.unchanged
+
+
 def test_a_different_model_is_refused_not_mixed(corpus_index, embedder):
     other = Embedder(model_name=str(ROOT / "no-such-model"))
     with pytest.raises(IndexUnavailable, match="--rebuild"):
