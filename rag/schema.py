@@ -5,6 +5,8 @@ any chunk, passage or citation can be checked against the source with `text[star
 """
 from __future__ import annotations
 
+import bisect
+import functools
 from dataclasses import asdict, dataclass, field
 
 
@@ -26,19 +28,25 @@ class Document:
     furniture: list[tuple[int, int]] = field(default_factory=list)  # running headers/footers
     title_hint: str = ""  # a PDF's metadata title or running header, when it has one
 
+    @functools.cached_property
+    def _page_starts(self) -> list[int]:
+        return [span.start for span in self.pages]   # spans are in text order, body then furniture
+
     def page_at(self, offset: int) -> int:
         """The 1-based page holding character `offset` (1 for documents without pages)."""
-        for span in self.pages:
-            if span.start <= offset < span.end:
-                return span.page
-        return self.pages[-1].page if self.pages and offset >= self.pages[-1].end else 1
+        if not self.pages:
+            return 1
+        index = bisect.bisect_right(self._page_starts, offset) - 1
+        return self.pages[max(index, 0)].page
 
     @property
     def page_count(self) -> int:
         return max((span.page for span in self.pages), default=1)
 
     def pages_between(self, start: int, end: int) -> list[int]:
-        pages = sorted({s.page for s in self.pages if s.start < end and start < s.end})
+        first = max(bisect.bisect_right(self._page_starts, start) - 1, 0)
+        last = bisect.bisect_left(self._page_starts, end)
+        pages = sorted({span.page for span in self.pages[first:last] if span.start < end and start < span.end})
         return pages or [self.page_at(start)]
 
 

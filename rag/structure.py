@@ -55,6 +55,7 @@ _BOLD_LEAD = re.compile(r"^\*\*(?P<lead>[^*\n]{2,60}?)\*\*")
 _MARKUP = re.compile(r"^[#>*\s]+|[*\s]+$")
 _MAJOR_STYLES = {"cn_number", "caps"}
 _MAX_HEADING_CHARS = 60
+_SOURCE_LINE_REACH = 40   # lines after a caption (a table's rows) within which its source line may come
 
 
 @dataclass
@@ -72,7 +73,8 @@ def parse_report(doc: Document) -> ReportStructure:
     figures: list[Figure] = []
     blocks: list[Block] = []
     stack: list[tuple[str, int]] = []   # (style, section index) from the top level down
-    pending_figure: Figure | None = None
+    pending_figure: Figure | None = None   # a caption still waiting for its source line
+    pending_since = 0
     for number, line in enumerate(lines):
         if (line.start, line.end) in furniture:
             blocks.append(Block(line.start, line.end, "furniture", -1))
@@ -97,6 +99,7 @@ def parse_report(doc: Document) -> ReportStructure:
         caption = _caption(line.text)
         if caption:
             pending_figure = Figure(caption[0], line.text, line.start, line.end, "", doc.page_at(line.start))
+            pending_since = number
             figures.append(pending_figure)
             blocks.append(Block(line.start, line.end, "caption", section))
             continue
@@ -107,7 +110,7 @@ def parse_report(doc: Document) -> ReportStructure:
             pending_figure = None
             blocks.append(Block(line.start, line.end, "source", section))
             continue
-        if pending_figure is not None and number - _index_of(lines, pending_figure.start) > 40:
+        if pending_figure is not None and number - pending_since > _SOURCE_LINE_REACH:
             pending_figure = None
         if _repeat_key(line.text) in repeated and not line.text.startswith("|"):
             blocks.append(Block(line.start, line.end, "furniture", section))   # page header/footer left in text
@@ -176,10 +179,6 @@ def _repeated_lines(lines: list[_Line]) -> set[str]:
     """Short lines that recur 3+ times (page headers/footers a converter left in the text)."""
     keys = Counter(_repeat_key(line.text) for line in lines if len(line.text) <= 80)
     return {key for key, count in keys.items() if count >= 3 and len(key) >= 4}
-
-
-def _index_of(lines: list[_Line], start: int) -> int:
-    return next(i for i, line in enumerate(lines) if line.start == start)
 
 
 def _heading(text: str, line: _Line) -> tuple[str, str] | None:
