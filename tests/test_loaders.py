@@ -60,3 +60,19 @@ def test_pdf_pages_wraps_and_running_headers(tmp_path: Path):
     assert doc.page_at(body.index("二、货币政策展望")) == 2
     assert doc.page_at(body.index("三、风险提示")) == 3
     assert doc.page_at(body.index("图 1")) == 1
+
+
+def test_a_pdf_over_the_page_limit_is_refused_before_reading(tmp_path: Path, monkeypatch):
+    monkeypatch.setattr("rag.loaders.MAX_PDF_PAGES", 5)
+    bomb = write_pdf(tmp_path / "bomb.pdf", [[REPORT_LINE]] * 6)
+    with pytest.raises(LoadError, match="6 pages, more than the limit of 5"):
+        load_document(bomb)
+
+
+def test_paths_with_spaces_and_chinese_load_and_keep_their_names(tmp_path: Path):
+    folder = tmp_path / "研究 报告" / "2026 年"
+    folder.mkdir(parents=True)
+    path = folder / "半导体 展望 (终稿).txt"
+    path.write_text("一、结论\n" + REPORT_LINE, encoding="utf-8")
+    doc = load_document(path, name="2026 年/半导体 展望 (终稿).txt")
+    assert doc.name == "2026 年/半导体 展望 (终稿).txt" and REPORT_LINE in doc.text
