@@ -6,6 +6,7 @@ computed, so a run that is interrupted resumes where it stopped.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -95,7 +96,7 @@ def index_paths(paths: list[Path], settings: Settings, embedder: Embedder | None
                                  if n in index.records}
     if summary.added or summary.updated or summary.removed or current_generation(folder) is None:
         index.save(folder)
-    shutil.rmtree(_cache_dir(folder, index), ignore_errors=True)
+    _drop_embedding_cache(_cache_dir(folder, index))
     summary.chunks = index.chunk_count()
     summary.seconds = time.perf_counter() - started
     return summary
@@ -183,6 +184,13 @@ def _cached_embeddings(folder: Path, index: ReportIndex, doc_id: str, chunks: li
 def _cache_dir(folder: Path, index: ReportIndex) -> Path:
     key = hashlib.sha1(f"{index.manifest['model']}|{index.manifest['chunker']}".encode()).hexdigest()[:12]
     return folder / "embedding-cache" / key
+
+
+def _drop_embedding_cache(cache: Path) -> None:
+    """Once a run is saved its vectors live in the index; the cache only serves interrupted runs."""
+    shutil.rmtree(cache, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        cache.parent.rmdir()   # only when no other model's cache is left
 
 
 def _file_id(path: Path) -> str:
