@@ -3,19 +3,14 @@ statement that the reports do not answer the question when no sentence holds its
 (its key terms, the numbers and years it names, a value of the type it asks for)."""
 from __future__ import annotations
 
-import re
-
 from .index import DocumentRecord, ReportIndex, section_at
-from .rerank import ScoredSentence
+from .rerank import ScoredSentence, is_chinese
 from .schema import AnswerSentence, Citation
 from .settings import AnswerSettings
 from .structure import figure_mentions
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
-
-
 def abstention_message(question: str) -> str:
-    if _CJK.search(question):
+    if is_chinese(question):
         return "报告中没有找到能回答这个问题的内容。"
     return "The reports do not answer this question."
 

@@ -17,7 +17,7 @@ from .index import DocumentRecord, ReportIndex, section_at
 from .keyword import tokenize
 from .schema import Chunk, Passage
 from .settings import RerankSettings
-from .structure import figure_mentions
+from .structure import SOURCE_LINE, figure_mentions
 
 _ASKS_NUMBER = re.compile(r"多少|几[个家年月天次倍%]|几成|多大|多高|多长|多久|比例|占比|百分之|增速|增长率|规模|金额|价格|"
                           r"how (many|much|large|big|long)|what (percentage|share|proportion|amount|price)|\bpercent",
@@ -37,7 +37,6 @@ _HAS_DATE = re.compile(r"\d{1,4}\s*(年|月|日|号)|[一二三四]季度|\b(19|
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _YEAR = re.compile(r"(19|20)\d\d")
 _FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９．", "0123456789.")
-_SOURCE_LINE = re.compile(r"^(资料来源|数据来源|来源|Source|Sources)\s*[:：]", re.IGNORECASE)
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
 
@@ -161,7 +160,7 @@ class SentenceReranker:
                 section_terms[path] = set(tokenize(" ".join(path)))
             context = title_terms | section_terms[path] | previous_terms
             previous_terms = terms
-            if len(sentence) < 4 or _SOURCE_LINE.match(sentence) or sentence.lstrip("#* ") in path:
+            if len(sentence) < 4 or SOURCE_LINE.match(sentence) or sentence.lstrip("#* ") in path:
                 continue
             held = sum(w * (1.0 if t in terms else self.settings.context_weight if t in context else 0.0)
                        for t, w in asked.weights.items()) / total

@@ -49,7 +49,7 @@ _CAPTION = re.compile(
     r"\s*(?P<sep>[:：.．]?)\s*(?P<rest>.*)$",
     re.IGNORECASE,
 )
-_SOURCE = re.compile(r"^(资料来源|数据来源|来源|Source|Sources)\s*[:：]", re.IGNORECASE)
+SOURCE_LINE = re.compile(r"^(资料来源|数据来源|来源|Source|Sources)\s*[:：]", re.IGNORECASE)
 _MENTION = re.compile(r"(图表|附图|附表|图|表|Figure|Fig\.|Exhibit|Table|Chart)\s*(\d+(?:[-.．]\d+)?)", re.IGNORECASE)
 _BOLD_LEAD = re.compile(r"^\*\*(?P<lead>[^*\n]{2,60}?)\*\*")
 _MARKUP = re.compile(r"^[#>*\s]+|[*\s]+$")
@@ -103,7 +103,7 @@ def parse_report(doc: Document) -> ReportStructure:
             figures.append(pending_figure)
             blocks.append(Block(line.start, line.end, "caption", section))
             continue
-        if _SOURCE.match(line.text):
+        if SOURCE_LINE.match(line.text):
             if pending_figure is not None and not pending_figure.source:
                 pending_figure.source = line.text
                 pending_figure.end = line.end
@@ -185,7 +185,7 @@ def _heading(text: str, line: _Line) -> tuple[str, str] | None:
     """(style, heading text) when the line is a heading, else None."""
     raw = text[line.start:line.end]
     content = line.text
-    if not content or _CAPTION.match(content) or _SOURCE.match(content):
+    if not content or _CAPTION.match(content) or SOURCE_LINE.match(content):
         return None
     if raw.startswith("#"):
         hashes = len(raw) - len(raw.lstrip("#"))
