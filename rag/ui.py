@@ -68,6 +68,12 @@ def _esc(text: str) -> str:
     return _MARKDOWN_SYNTAX.sub(lambda m: f"&#{ord(m.group(0))};", html.escape(str(text), quote=True))
 
 
+def _inert_markdown(text: str) -> str:
+    """Report text for a pasted Markdown note: reads the same once rendered, but no tag, link or image
+    in it can act (<, >, &, [ and ] as entities; everything else left as written)."""
+    return html.escape(str(text), quote=False).replace("[", "&#91;").replace("]", "&#93;")
+
+
 def highlight(text: str, spans: list[tuple[int, int]]) -> str:
     """`text` escaped, with each (start, end) span (offsets into `text`) wrapped in <mark>."""
     out, position = [], 0
@@ -200,13 +206,14 @@ def _block(heading: str, meta: list[tuple[str, str]], text_html: str, anchor: st
 
 def answer_markdown(answer: Mapping) -> str:
     """The answer to paste elsewhere: question, quotes with [n], and where each quote is from."""
-    lines = [f"**Q:** {answer['question']}", ""]
+    lines = [f"**Q:** {_inert_markdown(answer['question'])}", ""]
     if not answer["answerable"]:
         return "\n".join(lines + [answer["message"]])
-    lines += ["\n>\n".join(f"> {s['text']} [{s['citation']}]" for s in answer["answer"]), ""]
+    lines += ["\n>\n".join(f"> {_inert_markdown(s['text'])} [{s['citation']}]" for s in answer["answer"]), ""]
     for c in answer["citations"]:
-        where = "; ".join(p for p in (c["section"], c["figure"], f"p. {c['page']}") if p)
-        lines.append(f"[{c['id']}] {c['title']} (`{c['doc']}`), {where}")
+        section = " > ".join(_inert_markdown(part) for part in c["section"].split(" > ")) if c["section"] else ""
+        where = "; ".join(p for p in (section, _inert_markdown(c["figure"]), f"p. {c['page']}") if p)
+        lines.append(f"[{c['id']}] {_inert_markdown(c['title'])} (`{c['doc'].replace('`', '')}`), {where}")
     return "\n".join(lines)
 
 

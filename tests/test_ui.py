@@ -77,6 +77,15 @@ def test_markdown_export_names_report_section_figure_and_page():
     assert "[1] Report A 1 (`a.md`), 2. Supply > 2.1 Capacity; Figure 3: Capacity; p. 4" in text
 
 
+def test_markdown_export_keeps_hostile_report_text_inert():
+    hostile = 'Sales rose <script>alert(1)</script> <img src=x onerror=alert(1)> [click](javascript:alert(1)) 5%.'
+    answer = make_answer()
+    answer["answer"][0]["text"] = hostile
+    text = answer_markdown(answer)
+    assert "<script" not in text and "<img" not in text and "](javascript" not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text and "&#91;click&#93;(javascript:alert(1))" in text
+
+
 @pytest.mark.parametrize("question, previous, resolved", [
     ("它的上下文窗口有多大？", "天衡-1.5 Pro 是哪家公司发布的？", "天衡-1.5 Pro的上下文窗口有多大？"),
     ("它的价格是多少？", "灵影 2.0 单次最长可以生成多少秒的视频？", "灵影 2.0的价格是多少？"),
