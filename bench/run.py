@@ -30,7 +30,7 @@ from rag.settings import Settings  # noqa: E402
 EVAL = ROOT.parent / "shared" / "eval"
 SETS = ["zh_boc_outlook", "zh_rgb_news", "en_pew_reports", "zh_cmrc2018", "en_financebench"]
 SHOWN = ["hit@1", "hit@5", "mrr@10", "answer_accuracy", "evidence_in_answer", "gold_in_answer", "cited_page_ok",
-         "abstain_recall", "answered_when_answerable", "latency_p50_ms", "latency_p95_ms"]
+         "citation_validity", "abstain_recall", "answered_when_answerable", "latency_p50_ms", "latency_p95_ms"]
 
 
 def machine() -> str:

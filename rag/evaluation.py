@@ -31,7 +31,7 @@ class QuestionResult:
     answered: bool
     answer_correct: bool              # first sentence holds a gold answer / overlaps the evidence
     gold_in_answer: bool              # some answer sentence holds a gold answer string
-    evidence_in_answer: bool          # some answer sentence overlaps the gold evidence by half
+    evidence_in_answer: bool | None   # some answer sentence overlaps the gold evidence by half (None: no evidence)
     citations_valid: bool
     cited_page_ok: bool | None        # cited page among the gold pages, where they are known
     latency_ms: float
@@ -81,7 +81,7 @@ def judge(row: dict, answer: Answer, document_text: Callable[[str], str]) -> Que
     quotes = [squeeze(s.text) for s in answer.answer]
     first = quotes[0] if quotes else ""
     correct = bool(first) and (any(g in first for g in golds) or any(_overlap(first, e) >= 0.5 for e in evidence))
-    overlaps = any(_overlap(q, e) >= 0.5 for q in quotes for e in evidence)
+    overlaps = any(_overlap(q, e) >= 0.5 for q in quotes for e in evidence) if evidence else None
     valid = all(document_text(c.doc)[c.start:c.end] == c.quote for c in answer.citations) and \
         all(s.text in answer.citations[s.citation - 1].quote for s in answer.answer)
     pages = row.get("pages") or []
@@ -113,16 +113,17 @@ def _overlap(text: str, evidence: str) -> float:
 def summarise(results: list[QuestionResult]) -> dict[str, float]:
     answerable = [r for r in results if r.answerable_gold]
     unanswerable = [r for r in results if not r.answerable_gold]
-    ranked = [r for r in answerable]
     metrics = {
-        "hit@1": _mean([r.first_relevant_rank == 1 for r in ranked]),
-        "hit@5": _mean([r.first_relevant_rank is not None and r.first_relevant_rank <= 5 for r in ranked]),
-        "mrr@10": _mean([1 / r.first_relevant_rank if r.first_relevant_rank else 0.0 for r in ranked]),
+        "hit@1": _mean([r.first_relevant_rank == 1 for r in answerable]),
+        "hit@5": _mean([r.first_relevant_rank is not None and r.first_relevant_rank <= 5 for r in answerable]),
+        "mrr@10": _mean([1 / r.first_relevant_rank if r.first_relevant_rank else 0.0 for r in answerable]),
         "answer_accuracy": _mean([r.answered and r.answer_correct for r in answerable]),
         "gold_in_answer": _mean([r.answered and r.gold_in_answer for r in answerable]),
-        "evidence_in_answer": _mean([r.answered and r.evidence_in_answer for r in answerable]),
         "citation_validity": _mean([r.citations_valid for r in results]),
     }
+    with_evidence = [r for r in answerable if r.evidence_in_answer is not None]
+    if with_evidence:
+        metrics["evidence_in_answer"] = _mean([r.answered and r.evidence_in_answer for r in with_evidence])
     pages = [r.cited_page_ok for r in answerable if r.cited_page_ok is not None]
     if pages:
         metrics["cited_page_ok"] = _mean(pages)
