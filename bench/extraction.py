@@ -26,7 +26,8 @@ EVAL = ROOT.parent / "shared" / "eval"
 _CAPTION_LINE = re.compile(r"^(图表|图|表)\s*\d+\s*[:：]", re.MULTILINE)
 
 
-def squeeze(text: str) -> str:
+def without_whitespace(text: str) -> str:
+    """Whitespace-insensitive matching, as the gold spans are specified (no width or case folding)."""
     return re.sub(r"\s+", "", text)
 
 
@@ -40,7 +41,7 @@ def measure(set_dir: Path) -> dict:
             print(f"skipped {name}: {err}", file=sys.stderr)
             continue
         structure = parse_report(document)
-        texts[name] = squeeze(document.text)
+        texts[name] = without_whitespace(document.text)
         pages += document.page_count
         captions += len(_CAPTION_LINE.findall(document.text))
         with_source += sum(1 for f in structure.figures if f.source and re.match(r"(图表|图|表)\d", f.label))
@@ -50,7 +51,7 @@ def measure(set_dir: Path) -> dict:
             furniture_in_chunks += len(furniture & lines)
     seconds = time.perf_counter() - started
     rows = [json.loads(line) for line in (set_dir / "qa.jsonl").read_text("utf-8").splitlines() if line.strip()]
-    spans = [(r.get("doc"), squeeze(e)) for r in rows for e in r.get("evidence") or [] if squeeze(e)]
+    spans = [(r.get("doc"), without_whitespace(e)) for r in rows for e in r.get("evidence") or [] if without_whitespace(e)]
     found = sum(1 for doc, span in spans if span in texts.get(doc, "") or any(span in t for t in texts.values()))
     return {"documents": len(texts), "pages": pages, "evidence_found": found / len(spans) if spans else None,
             "evidence_spans": len(spans), "caption_lines": captions, "captions_with_source": with_source,

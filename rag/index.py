@@ -60,6 +60,7 @@ class ReportIndex:
         self.vectors = vectors
         self._bm25: BM25 | None = None
         self._rows: list[Chunk] | None = None
+        self._row_of_id: dict[int, int] | None = None
         self._changed: set[str] = set()   # records upserted since loading: written anew on save
         self._sentences: dict[int, list[tuple[int, int, frozenset[str]]]] = {}
 
@@ -144,6 +145,13 @@ class ReportIndex:
         return self._rows
 
     @property
+    def row_of_id(self) -> dict[int, int]:
+        """Chunk id -> its row in chunk_rows (FAISS answers with ids, BM25 with rows)."""
+        if self._row_of_id is None:
+            self._row_of_id = {c.chunk_id: i for i, c in enumerate(self.chunk_rows)}
+        return self._row_of_id
+
+    @property
     def bm25(self) -> BM25:
         if self._bm25 is None:
             self._bm25 = BM25.build([t for r in self.records.values() for t in r.tokens])
@@ -164,6 +172,7 @@ class ReportIndex:
     def _invalidate(self) -> None:
         self._bm25 = None
         self._rows = None
+        self._row_of_id = None
         self._sentences.clear()
 
 

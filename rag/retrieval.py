@@ -44,9 +44,8 @@ class Retriever:
         allowed = self._allowed_rows(docs)
         if not rows or (allowed is not None and not allowed.any()):
             return []
-        row_of = {c.chunk_id: i for i, c in enumerate(rows)}
         tokens = tokenize(question)
-        dense = self._dense_ranking(query_vector, allowed, rows, row_of)
+        dense = self._dense_ranking(query_vector, allowed, rows)
         keyword = self._keyword_ranking(tokens, allowed)
         fused = reciprocal_rank_fusion([dense, keyword], [self.settings.dense_weight, self.settings.keyword_weight],
                                        self.settings.rrf_k)
@@ -74,8 +73,7 @@ class Retriever:
         wanted = set(docs)
         return np.array([c.doc_name in wanted for c in self.index.chunk_rows], dtype=bool)
 
-    def _dense_ranking(self, query_vector: np.ndarray, allowed: np.ndarray | None, rows: list[Chunk],
-                       row_of: dict[int, int]) -> list[int]:
+    def _dense_ranking(self, query_vector: np.ndarray, allowed: np.ndarray | None, rows: list[Chunk]) -> list[int]:
         k = min(self.settings.candidates, len(rows))
         query = np.ascontiguousarray(query_vector.reshape(1, -1), dtype=np.float32)
         params = None
@@ -83,7 +81,8 @@ class Retriever:
             ids = np.array([rows[i].chunk_id for i in np.flatnonzero(allowed)], dtype=np.int64)
             params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(ids))
         _, ids = self.index.vectors.search(query, k, params=params)
-        return [row_of[int(i)] for i in ids[0] if i >= 0]
+        row_of_id = self.index.row_of_id
+        return [row_of_id[int(i)] for i in ids[0] if i >= 0]
 
     def _keyword_ranking(self, tokens: list[str], allowed: np.ndarray | None) -> list[int]:
         scores = self.index.bm25.scores(tokens)
