@@ -218,6 +218,7 @@ def save_upload(temporary: Path, folder: Path) -> Path:
 
 def upload_notes(summary: IndexSummary, labels: dict) -> list[str]:
     notes = [labels["skipped"].format(name=name, reason=reason) for name, reason in summary.skipped]
+    notes += [labels["warning"].format(name=name, reason=reason) for name, reason in summary.warnings]
     added = summary.added + summary.updated
     return notes + [labels["added"].format(names=", ".join(added)) if added else labels["nothing_added"]]
 

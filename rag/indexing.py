@@ -22,7 +22,7 @@ from .chunking import CHUNKER_VERSION, chunk_report
 from .embeddings import Embedder
 from .index import DocumentRecord, IndexUnavailable, ReportIndex, current_generation
 from .keyword import tokenize
-from .loaders import LoadError, load_document
+from .loaders import LoadError, file_id, load_document
 from .schema import Chunk
 from .settings import Settings
 from .structure import parse_report
@@ -37,6 +37,7 @@ class IndexSummary:
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)   # (file, reason)
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # (file, what was indexed only in part)
     chunks: int = 0
     seconds: float = 0.0
 
@@ -46,6 +47,7 @@ class IndexSummary:
 
     def lines(self) -> list[str]:
         out = [f"skipped {name}: {reason}" for name, reason in self.skipped]
+        out += [f"warning {name}: {warning}" for name, warning in self.warnings]
         out.append(f"documents: {len(self.added)} added, {len(self.updated)} updated, {len(self.removed)} removed, "
                    f"{len(self.unchanged)} unchanged, {len(self.skipped)} skipped; "
                    f"{self.chunks} chunks; {self.seconds:.1f} s")
@@ -140,7 +142,7 @@ def _index_file(index: ReportIndex, path: Path, name: str, embedder: Embedder, s
                 folder: Path, summary: IndexSummary) -> None:
     try:
         existing = index.records.get(name)
-        if existing and existing.document.doc_id == _file_id(path):
+        if existing and existing.document.doc_id == file_id(path):
             summary.unchanged.append(name)
             return
         document = load_document(path, name)
@@ -150,6 +152,8 @@ def _index_file(index: ReportIndex, path: Path, name: str, embedder: Embedder, s
     except OSError as err:
         summary.skipped.append((name, f"cannot read file: {err.strerror or err}"))
         return
+    if document.textless_pages:
+        summary.warnings.append((name, textless_warning(document.textless_pages)))
     structure = parse_report(document)
     chunks = chunk_report(document, structure, index.manifest["next_chunk_id"], settings.chunking)
     index.allocate_ids(len(chunks))
@@ -158,6 +162,21 @@ def _index_file(index: ReportIndex, path: Path, name: str, embedder: Embedder, s
                             [tokenize(c.text) for c in chunks], structure.date)
     (summary.updated if existing else summary.added).append(name)
     index.upsert(record, vectors)
+
+
+def textless_warning(pages: list[int]) -> str:
+    return f"no text layer (scanned image?) on page {page_ranges(pages)}; not searchable there"
+
+
+def page_ranges(pages: list[int]) -> str:
+    """[1, 2, 3, 7, 9, 10] -> '1-3, 7, 9-10'"""
+    runs: list[list[int]] = []
+    for page in pages:
+        if runs and page == runs[-1][1] + 1:
+            runs[-1][1] = page
+        else:
+            runs.append([page, page])
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
 
 
 def passage_text(chunk: Chunk) -> str:
@@ -191,10 +210,6 @@ def _drop_embedding_cache(cache: Path) -> None:
     shutil.rmtree(cache, ignore_errors=True)
     with contextlib.suppress(OSError):
         cache.parent.rmdir()   # only when no other model's cache is left
-
-
-def _file_id(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
 
 
 def print_progress(name: str, done: int, total: int) -> None:

@@ -3,11 +3,20 @@
 Text files are decoded (UTF-8, UTF-8 with BOM, GB18030/GBK); PDFs are read page by page with
 pypdfium2 (Apache-2.0/BSD), their line wraps joined and their running headers/footers moved to
 the end of the text, so that sentences stay whole while the furniture remains stored.
+
+A PDF is read in a child process bounded in time and memory: a PDF bomb (huge page count,
+decompression bomb in its object streams) or a crash inside the PDF library costs one file,
+never the indexing run or the app.
 """
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import re
+import resource
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -15,6 +24,9 @@ from .schema import Document, PageSpan
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".pdf")
 MAX_PDF_PAGES = 3000
+MAX_PDF_SECONDS = 300.0          # text extraction time for one PDF
+MAX_PDF_MEMORY = 4 * 2**30       # address space of the reading process
+MAX_TEXT_BYTES = 32 * 2**20      # one text report; a 500-page report is about 1.5 MB of text
 
 
 class LoadError(Exception):
@@ -26,21 +38,33 @@ def load_document(path: Path, name: str | None = None) -> Document:
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise LoadError(f"unsupported file type {suffix or '(none)'}; expected {', '.join(SUPPORTED_SUFFIXES)}")
+    name = name or path.name
     try:
+        if path.stat().st_size == 0:
+            raise LoadError("empty file")
+        if suffix == ".pdf":
+            doc_id = file_id(path)
+            text, pages, furniture, title, textless = _pdf_text(path)
+            return Document(doc_id, name, text, pages, furniture, title, textless)
+        size = path.stat().st_size
+        if size > MAX_TEXT_BYTES:
+            raise LoadError(f"text file of {size / 2**20:.0f} MB, more than the limit of "
+                            f"{MAX_TEXT_BYTES / 2**20:.0f} MB for one report; split it into reports")
         data = path.read_bytes()
     except OSError as err:
         raise LoadError(f"cannot read file: {err.strerror or err}") from err
     if not data.strip():
         raise LoadError("empty file")
-    doc_id = hashlib.sha256(data).hexdigest()[:16]
-    name = name or path.name
-    if suffix == ".pdf":
-        text, pages, furniture, title = _pdf_text(data)
-        return Document(doc_id, name, text, pages, furniture, title)
     text = decode_text(data)
     if not text.strip():
         raise LoadError("no text in file")
-    return Document(doc_id, name, text)
+    return Document(hashlib.sha256(data).hexdigest()[:16], name, text)
+
+
+def file_id(path: Path) -> str:
+    """sha256 of the file's bytes (first 16 hex digits), read in blocks: memory stays flat."""
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()[:16]
 
 
 def decode_text(data: bytes) -> str:
@@ -87,8 +111,11 @@ _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
 _SOFT_HYPHENS = ("\x02", "\xad", "\ufffe")
 
 
-def _pdf_text(data: bytes) -> tuple[str, list[PageSpan], list[tuple[int, int]], str]:
-    page_lines, title = _pdf_page_lines(data)
+def _pdf_text(path: Path) -> tuple[str, list[PageSpan], list[tuple[int, int]], str, list[int]]:
+    page_lines, title = _read_pdf_isolated(path)
+    if not any(page_lines):
+        raise LoadError("no text layer on any page (scanned or image-only PDF)")
+    textless = [number for number, lines in enumerate(page_lines, start=1) if not lines]
     furniture_keys = _running_lines(page_lines)
     body_pages, furniture_lines = [], []
     for number, lines in enumerate(page_lines, start=1):
@@ -101,8 +128,6 @@ def _pdf_text(data: bytes) -> tuple[str, list[PageSpan], list[tuple[int, int]], 
                 body.append(line)
         body_pages.append(body)
     text, pages = _join_pages(body_pages)
-    if not text.strip():
-        raise LoadError("no text layer on any page (scanned or image-only PDF)")
     furniture = []
     if furniture_lines:
         text += "\n\n"
@@ -111,15 +136,49 @@ def _pdf_text(data: bytes) -> tuple[str, list[PageSpan], list[tuple[int, int]], 
             text += line + "\n"
             furniture.append((start, start + len(line)))
             pages.append(PageSpan(start, start + len(line) + 1, number))
-    return text, pages, furniture, _running_title(furniture_lines) or title
+    return text, pages, furniture, _running_title(furniture_lines) or title, textless
 
 
-def _pdf_page_lines(data: bytes) -> tuple[list[list[str]], str]:
-    """Each page's non-empty lines, and the PDF's metadata title."""
+def _read_pdf_isolated(path: Path) -> tuple[list[list[str]], str]:
+    """`_pdf_page_lines` in a child process, stopped past MAX_PDF_SECONDS or MAX_PDF_MEMORY."""
+    command = [sys.executable, "-c", "from rag.loaders import pdf_reader_main; pdf_reader_main()",
+               str(path), str(MAX_PDF_PAGES), str(MAX_PDF_MEMORY)]
+    package_root = str(Path(__file__).resolve().parent.parent)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
+    try:
+        finished = subprocess.run(command, capture_output=True, timeout=MAX_PDF_SECONDS, env=env)
+    except subprocess.TimeoutExpired:
+        raise LoadError(f"PDF text extraction took longer than {MAX_PDF_SECONDS:.0f} s and was stopped "
+                        "(damaged PDF or PDF bomb?)") from None
+    if finished.returncode != 0:
+        raise LoadError(f"the PDF reader crashed or ran out of memory (limit {MAX_PDF_MEMORY / 2**30:.1f} GiB, "
+                        f"exit code {finished.returncode}); damaged PDF or PDF bomb?")
+    outcome = json.loads(finished.stdout)
+    if "error" in outcome:
+        raise LoadError(outcome["error"])
+    return outcome["pages"], outcome["title"]
+
+
+def pdf_reader_main() -> None:
+    """Child process entry: read one PDF under a memory limit, print {"pages", "title"} or {"error"} as JSON."""
+    path, max_pages, max_memory = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    resource.setrlimit(resource.RLIMIT_AS, (max_memory, max_memory))
+    try:
+        pages, title = _pdf_page_lines(path, max_pages)
+        outcome = {"pages": pages, "title": title}
+    except LoadError as err:
+        outcome = {"error": str(err)}
+    except MemoryError:
+        outcome = {"error": f"PDF needs more than {max_memory / 2**30:.1f} GiB of memory to read (PDF bomb?)"}
+    sys.stdout.write(json.dumps(outcome, ensure_ascii=False))
+
+
+def _pdf_page_lines(path: str, max_pages: int) -> tuple[list[list[str]], str]:
+    """Each page's non-empty lines (none for a page without a text layer), and the metadata title."""
     import pypdfium2 as pdfium
 
     try:
-        pdf = pdfium.PdfDocument(data)
+        pdf = pdfium.PdfDocument(path)
     except pdfium.PdfiumError as err:
         reason = str(err)
         if "password" in reason.lower():
@@ -128,8 +187,8 @@ def _pdf_page_lines(data: bytes) -> tuple[list[list[str]], str]:
     try:
         if len(pdf) == 0:
             raise LoadError("PDF has no pages")
-        if len(pdf) > MAX_PDF_PAGES:
-            raise LoadError(f"PDF has {len(pdf)} pages, more than the limit of {MAX_PDF_PAGES}")
+        if len(pdf) > max_pages:
+            raise LoadError(f"PDF has {len(pdf)} pages, more than the limit of {max_pages}")
         pages = []
         for page in pdf:
             textpage = page.get_textpage()

@@ -27,6 +27,7 @@ class Document:
     pages: list[PageSpan] = field(default_factory=list)  # empty for text files (one page)
     furniture: list[tuple[int, int]] = field(default_factory=list)  # running headers/footers
     title_hint: str = ""  # a PDF's metadata title or running header, when it has one
+    textless_pages: list[int] = field(default_factory=list)  # PDF pages without a text layer (scans)
 
     @functools.cached_property
     def _page_starts(self) -> list[int]:

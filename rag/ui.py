@@ -27,6 +27,7 @@ LABELS = {
         "indexed": "Indexed", "no_reports": "No reports are indexed yet.", "remove_pick": "Report to remove",
         "remove": "Remove report", "removed": "Removed {name}.", "added": "Indexed: {names}.",
         "nothing_added": "Nothing new was indexed.", "skipped": "Skipped {name}: {reason}",
+        "warning": "Indexed {name} in part: {reason}",
     },
     "zh": {
         "title": "研报问答", "chat_tab": "提问", "library_tab": "报告库",
@@ -41,6 +42,7 @@ LABELS = {
         "indexed": "索引时间", "no_reports": "还没有已索引的报告。", "remove_pick": "要删除的报告",
         "remove": "删除报告", "removed": "已删除 {name}。", "added": "已索引：{names}。",
         "nothing_added": "没有新的内容被索引。", "skipped": "已跳过 {name}：{reason}",
+        "warning": "{name} 只索引了一部分：{reason}",
     },
 }
 

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from pdf_factory import write_image_only_pdf, write_pdf
+from pdf_factory import write_content_bomb_pdf, write_image_only_pdf, write_pdf
 from rag.loaders import LoadError, load_document
 
 REPORT_LINE = "2024 年全球经济增速预计为 2.7%，较上年回落。"
@@ -67,6 +67,19 @@ def test_a_pdf_over_the_page_limit_is_refused_before_reading(tmp_path: Path, mon
     bomb = write_pdf(tmp_path / "bomb.pdf", [[REPORT_LINE]] * 6)
     with pytest.raises(LoadError, match="6 pages, more than the limit of 5"):
         load_document(bomb)
+
+
+def test_a_decompression_bomb_is_stopped_by_the_memory_limit_and_the_next_pdf_reads(tmp_path: Path, monkeypatch):
+    monkeypatch.setattr("rag.loaders.MAX_PDF_MEMORY", 256 * 2**20)
+    with pytest.raises(LoadError, match="crashed or ran out of memory"):
+        load_document(write_content_bomb_pdf(tmp_path / "bomb.pdf", megabytes=400))
+    assert REPORT_LINE in load_document(write_pdf(tmp_path / "fine.pdf", [[REPORT_LINE]])).text
+
+
+def test_scanned_pages_are_reported_by_number(tmp_path: Path):
+    doc = load_document(write_pdf(tmp_path / "mixed.pdf", [["一、概览", REPORT_LINE], [], [], ["二、展望", "结论。"]]))
+    assert doc.textless_pages == [2, 3]
+    assert doc.page_at(doc.text.index("二、展望")) == 4
 
 
 def test_paths_with_spaces_and_chinese_load_and_keep_their_names(tmp_path: Path):

@@ -3,15 +3,18 @@ import json
 import shutil
 import subprocess
 import sys
+import tracemalloc
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from pdf_factory import write_content_bomb_pdf, write_pdf
 from rag.embeddings import Embedder
 from rag.evaluation import judge, summarise
 from rag.index import IndexUnavailable, ReportIndex
 from rag.indexing import index_paths
+from rag.keyword import tokenize
 from rag.qa import QuestionError, ReportQA
 from rag.settings import Settings
 
@@ -138,6 +141,40 @@ def test_incremental_indexing_adds_changes_and_removes(tmp_path, embedder):
     qa = ReportQA.open(settings, embedder)
     assert "notes.txt" not in qa.index.records and qa.index.vectors.ntotal == qa.index.chunk_count()
     assert not qa.ask("星河动力融资多少亿元？").answerable
+
+
+def test_hostile_files_cost_only_themselves(tmp_path, embedder, monkeypatch):
+    """Each bad file gets its one-line reason, memory stays flat, and the good reports are indexed."""
+    monkeypatch.setattr("rag.loaders.MAX_PDF_SECONDS", 3.0)
+    folder = tmp_path / "incoming"
+    folder.mkdir()
+    line = "测试公司星河动力于 2026 年 5 月 8 日完成 12.5 亿元融资。"
+    (folder / "huge.txt").write_bytes(("一、附录\n" + line * 400 + "\n").encode() * 2000)   # 54 MB
+    write_content_bomb_pdf(folder / "bomb.pdf", megabytes=300)
+    write_pdf(folder / "locked.pdf", [[line]], encrypt="secret")
+    (folder / "zero.pdf").write_bytes(b"")
+    (folder / "image.txt").write_bytes(bytes(range(256)) * 64)
+    (folder / "gbk.txt").write_bytes(f"一、结论\n{line}\n".encode("gbk"))
+    write_pdf(folder / "scanned middle.pdf", [["一、概览", "天河电池 2026 年出货量为 35 GWh。"], [], ["二、展望"]])
+    settings = replace(Settings(), index_dir=tmp_path / "index")
+    embedder.dimension, tokenize("预热")   # the model and jieba's dictionary are loaded before measuring
+
+    tracemalloc.start()
+    summary = index_paths([folder], settings, embedder)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+
+    reasons = dict(summary.skipped)
+    assert sorted(summary.added) == ["gbk.txt", "scanned middle.pdf"]
+    assert "more than the limit of 32 MB" in reasons["huge.txt"]
+    assert "longer than 3 s" in reasons["bomb.pdf"]
+    assert "encrypted" in reasons["locked.pdf"] and reasons["zero.pdf"] == "empty file"
+    assert "binary content" in reasons["image.txt"]
+    assert summary.warnings == [("scanned middle.pdf", "no text layer (scanned image?) on page 2; not searchable there")]
+    assert peak < 20 * 2**20, f"indexing peaked at {peak / 2**20:.0f} MB of Python memory"
+    qa = ReportQA.open(settings, embedder)
+    assert "12.5 亿元" in qa.ask("星河动力融资多少亿元？").answer[0].text
+    assert "35 GWh" in qa.ask("天河电池 2026 年出货量是多少？").answer[0].text
 
 
 def test_an_upload_keeps_its_name_when_the_corpus_is_indexed_again(tmp_path, embedder):
