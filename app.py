@@ -69,7 +69,17 @@ class Library:
             return self._qa
 
     def ask(self, question: str, docs: list[str] | None) -> dict:
+        self._follow_other_writers()
         return self.qa.ask(question, docs=docs or None).to_json()
+
+    def _follow_other_writers(self) -> None:
+        """Another process (`python -m rag index`) may have saved a newer index: answer from it."""
+        current = current_generation(self.settings.index_dir)
+        if current and current.name != self.qa.index.generation and self._writing.acquire(blocking=False):
+            try:
+                self._reopen()
+            finally:
+                self._writing.release()
 
     def add(self, files: list[Path], progress) -> IndexSummary:
         with self._writing:

@@ -6,6 +6,8 @@ rename, so a run killed at any point leaves the previous generation in use.
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -63,6 +65,7 @@ class ReportIndex:
         self._row_of_id: dict[int, int] | None = None
         self._changed: set[str] = set()   # records upserted since loading: written anew on save
         self._sentences: dict[int, list[tuple[int, int, frozenset[str]]]] = {}
+        self.generation = ""   # the generation folder it was loaded from or saved to
 
     # --- construction -------------------------------------------------------------------------
     @classmethod
@@ -89,7 +92,9 @@ class ReportIndex:
         if manifest.get("format") != INDEX_FORMAT:
             raise IndexUnavailable(f"index in {folder} has format {manifest.get('format')}, expected {INDEX_FORMAT}; "
                               f"rebuild it with: python -m rag index --rebuild --index {folder}")
-        return cls(manifest, records, vectors)
+        index = cls(manifest, records, vectors)
+        index.generation = generation.name
+        return index
 
     # --- changes ------------------------------------------------------------------------------
     def allocate_ids(self, count: int) -> None:
@@ -132,8 +137,9 @@ class ReportIndex:
         _write_json(generation / "manifest.json", self.manifest)
         _fsync_dir(generation)
         _atomic_write(folder / CURRENT, generation.name)
-        _prune_generations(folder, keep=generation.name)
+        _prune_generations(folder, keep={generation.name, previous.name if previous else ""})
         self._changed.clear()
+        self.generation = generation.name
         return generation
 
     # --- reading ------------------------------------------------------------------------------
@@ -180,6 +186,18 @@ def section_at(record: DocumentRecord, offset: int) -> list[str]:
     """The path of the innermost section holding `offset`."""
     inner = [s for s in record.sections if s.start <= offset < s.end]
     return max(inner, key=lambda s: s.level).path if inner else []
+
+
+@contextlib.contextmanager
+def write_lock(folder: Path):
+    """One writer per index folder across processes (the CLI and the app may both index)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / "write.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def current_generation(folder: Path) -> Path | None:
@@ -237,7 +255,8 @@ def _fsync_dir(folder: Path) -> None:
         os.close(descriptor)
 
 
-def _prune_generations(folder: Path, keep: str) -> None:
+def _prune_generations(folder: Path, keep: set[str]) -> None:
+    """The previous generation stays: another process may be reading it right now."""
     for generation in folder.glob("gen-*"):
-        if generation.name != keep:
+        if generation.name not in keep:
             shutil.rmtree(generation, ignore_errors=True)

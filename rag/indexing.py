@@ -20,7 +20,7 @@ import numpy as np
 
 from .chunking import CHUNKER_VERSION, chunk_report
 from .embeddings import Embedder
-from .index import DocumentRecord, IndexUnavailable, ReportIndex, current_generation
+from .index import DocumentRecord, IndexUnavailable, ReportIndex, current_generation, write_lock
 from .keyword import tokenize
 from .loaders import LoadError, file_id, load_document
 from .schema import Chunk
@@ -80,25 +80,26 @@ def index_paths(paths: list[Path], settings: Settings, embedder: Embedder | None
     summary = IndexSummary()
     folder = settings.index_dir
     embedder = embedder or Embedder(settings.model)
-    index = _open_index(folder, embedder, rebuild)
-    files = find_report_files(paths, names_from)
-    for root in paths:
-        if not Path(root).exists():
-            summary.skipped.append((str(root), "no such file or folder"))
-    sources = {name: str(path.resolve()) for path, name in files}
-    for done, (path, name) in enumerate(files):
+    with write_lock(folder):
+        index = _open_index(folder, embedder, rebuild)
+        files = find_report_files(paths, names_from)
+        for root in paths:
+            if not Path(root).exists():
+                summary.skipped.append((str(root), "no such file or folder"))
+        sources = {name: str(path.resolve()) for path, name in files}
+        for done, (path, name) in enumerate(files):
+            if progress:
+                progress(name, done, len(files))
+            _index_file(index, path, name, embedder, settings, folder, summary)
         if progress:
-            progress(name, done, len(files))
-        _index_file(index, path, name, embedder, settings, folder, summary)
-    if progress:
-        progress("", len(files), len(files))
-    if remove_missing:
-        summary.removed = _remove_deleted_files(index, sources)
-    index.manifest["sources"] = {n: s for n, s in {**index.manifest.get("sources", {}), **sources}.items()
-                                 if n in index.records}
-    if summary.added or summary.updated or summary.removed or current_generation(folder) is None:
-        index.save(folder)
-    _drop_embedding_cache(_cache_dir(folder, index))
+            progress("", len(files), len(files))
+        if remove_missing:
+            summary.removed = _remove_deleted_files(index, sources)
+        index.manifest["sources"] = {n: s for n, s in {**index.manifest.get("sources", {}), **sources}.items()
+                                     if n in index.records}
+        if summary.added or summary.updated or summary.removed or current_generation(folder) is None:
+            index.save(folder)
+        _drop_embedding_cache(_cache_dir(folder, index))
     summary.chunks = index.chunk_count()
     summary.seconds = time.perf_counter() - started
     return summary
@@ -116,12 +117,13 @@ def _remove_deleted_files(index: ReportIndex, found: dict[str, str]) -> list[str
 
 def remove_report(settings: Settings, name: str) -> str | None:
     """Drop one report from the index (FAISS, BM25 and chunk store); returns the file it came from."""
-    index = ReportIndex.load(settings.index_dir)
-    if name not in index.records:
-        raise IndexUnavailable(f"no report named {name!r} in {settings.index_dir}")
-    index.remove(name)
-    source = index.manifest.get("sources", {}).pop(name, None)
-    index.save(settings.index_dir)
+    with write_lock(settings.index_dir):
+        index = ReportIndex.load(settings.index_dir)
+        if name not in index.records:
+            raise IndexUnavailable(f"no report named {name!r} in {settings.index_dir}")
+        index.remove(name)
+        source = index.manifest.get("sources", {}).pop(name, None)
+        index.save(settings.index_dir)
     return source
 
 

@@ -3,6 +3,7 @@ import json
 import shutil
 import subprocess
 import sys
+import threading
 import tracemalloc
 from dataclasses import replace
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 from pdf_factory import write_content_bomb_pdf, write_pdf
 from rag.embeddings import Embedder
 from rag.evaluation import judge, summarise
-from rag.index import IndexUnavailable, ReportIndex
+from rag.index import IndexUnavailable, ReportIndex, write_lock
 from rag.indexing import index_paths
 from rag.keyword import tokenize
 from rag.qa import QuestionError, ReportQA
@@ -175,6 +176,25 @@ def test_hostile_files_cost_only_themselves(tmp_path, embedder, monkeypatch):
     qa = ReportQA.open(settings, embedder)
     assert "12.5 亿元" in qa.ask("星河动力融资多少亿元？").answer[0].text
     assert "35 GWh" in qa.ask("天河电池 2026 年出货量是多少？").answer[0].text
+
+
+def test_writers_of_one_index_take_turns_and_the_app_follows_them(tmp_path, embedder):
+    from app import Library
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(ROOT / "corpus", corpus)
+    settings = replace(Settings(), index_dir=tmp_path / "index", corpus_dir=corpus)
+    index_paths([corpus], settings, embedder)
+    library = Library(settings)
+    (corpus / "notes.txt").write_text("一、结论\n测试公司星河动力于 2026 年 5 月 8 日完成 12.5 亿元融资。\n", "utf-8")
+    with write_lock(settings.index_dir):   # as if another process were indexing
+        other_run = threading.Thread(target=index_paths, args=([corpus], settings, embedder))
+        other_run.start()
+        other_run.join(2)
+        assert other_run.is_alive(), "a second writer must wait for the first"
+    other_run.join()
+    answer = library.ask("星河动力融资多少亿元？", None)
+    assert "12.5 亿元" in answer["answer"][0]["text"]
 
 
 def test_an_upload_keeps_its_name_when_the_corpus_is_indexed_again(tmp_path, embedder):
