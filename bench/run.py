@@ -2,7 +2,8 @@
 
     python bench/run.py [--sets zh_boc_outlook zh_rgb_news ...] [--split test]
 
-Sets absent from ../shared/eval/ are skipped. Writes bench/results/results.md and results.json.
+Sets absent from ../shared/eval/ are skipped. Writes bench/results/results.md and results.json (sets run
+earlier and not named this time are kept, so slow sets can be run on their own) and the plots of bench/plot.py.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+import plot  # noqa: E402
 from baseline import NaivePipeline  # noqa: E402
 from rag.embeddings import Embedder  # noqa: E402
 from rag.evaluation import evaluate_set, judge, load_questions, summarise  # noqa: E402
@@ -94,8 +96,9 @@ def main() -> None:
     parser.add_argument("--indexing", nargs="*", default=["zh_boc_outlook"], help="sets to time a fresh index of")
     args = parser.parse_args()
     embedder = Embedder()
-    results = {"machine": machine(), "split": args.split, "sets": {}, "indexing": {},
-               "sample_corpus": sample_corpus_latency(embedder)}
+    out = ROOT / "bench" / "results"
+    results = earlier_results(out / "results.json", args.split)
+    results.update(machine=machine(), split=args.split, sample_corpus=sample_corpus_latency(embedder))
     for name in args.sets:
         set_dir = EVAL / name
         if not set_dir.is_dir():
@@ -108,7 +111,6 @@ def main() -> None:
     for name in args.indexing:
         if (EVAL / name).is_dir():
             results["indexing"][name] = indexing_speed(EVAL / name, embedder)
-    out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
     sample = results["sample_corpus"]
@@ -121,6 +123,16 @@ def main() -> None:
         f"(question in, cited answer out) p50 {sample['p50_ms']:.1f} ms, p95 {sample['p95_ms']:.1f} ms\n\n{speed}\n",
         encoding="utf-8")
     print((out / "results.md").read_text(encoding="utf-8"))
+    plot.main()
+
+
+def earlier_results(path: Path, split: str) -> dict:
+    """The results of an earlier run on the same split, so that sets not run again keep their numbers."""
+    if path.is_file():
+        earlier = json.loads(path.read_text(encoding="utf-8"))
+        if earlier.get("split") == split:
+            return earlier
+    return {"sets": {}, "indexing": {}}
 
 
 if __name__ == "__main__":

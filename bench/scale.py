@@ -6,11 +6,13 @@ Measures the two retrieval halves as the index uses them: exact inner-product se
 IndexIDMap2(IndexFlatIP) of 384-dimensional normalised vectors, and BM25 scoring over a sparse matrix
 of random Zipf-distributed token lists (one query of 8 terms; built up to 200k chunks, since the
 synthetic token lists alone outgrow memory beyond). Prints p50/p95 per size and the vector memory
-per 100k chunks. The question embedding (~10 ms) and answer extraction come on top.
+per 100k chunks, and writes them to bench/results/scale.json for bench/plot.py. The question embedding
+(~10 ms) and answer extraction come on top.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import sys
 import time
@@ -61,8 +63,13 @@ def main() -> None:
     parser.add_argument("--sizes", nargs="*", type=int, default=[10_000, 100_000, 1_000_000])
     args = parser.parse_args()
     rng = np.random.default_rng(7)
+    rows = []
     for size in args.sizes:
-        print({k: round(v, 1) for k, v in measure(size, rng).items()}, flush=True)
+        rows.append(measure(size, rng))
+        print({k: round(v, 1) for k, v in rows[-1].items()}, flush=True)
+    out = ROOT / "bench" / "results" / "scale.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(rows, indent=2), encoding="utf-8")
 
 
 if __name__ == "__main__":
