@@ -57,19 +57,20 @@ class BM25:
     @classmethod
     def build(cls, token_lists: list[list[str]], k1: float = 1.2, b: float = 0.75) -> "BM25":
         vocabulary: dict[str, int] = {}
-        rows, cols, tfs = [], [], []
-        for row, tokens in enumerate(token_lists):
-            for term, tf in Counter(tokens).items():
-                rows.append(row)
-                cols.append(vocabulary.setdefault(term, len(vocabulary)))
-                tfs.append(tf)
+        col_parts, tf_parts = [], []   # one small array per chunk: lean at a million chunks
+        for tokens in token_lists:
+            counts = Counter(tokens)
+            col_parts.append(np.fromiter((vocabulary.setdefault(t, len(vocabulary)) for t in counts), np.int32, len(counts)))
+            tf_parts.append(np.fromiter(counts.values(), np.float32, len(counts)))
         n_docs = max(len(token_lists), 1)
         lengths = np.array([len(t) for t in token_lists] or [0], dtype=np.float32)
         avg = max(float(lengths.mean()), 1.0)
-        rows_a, cols_a, tf_a = np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64), np.array(tfs, dtype=np.float32)
+        rows_a = np.repeat(np.arange(len(token_lists), dtype=np.int32), [len(c) for c in col_parts])
+        cols_a = np.concatenate(col_parts) if col_parts else np.zeros(0, np.int32)
+        tf_a = np.concatenate(tf_parts) if tf_parts else np.zeros(0, np.float32)
         df = np.bincount(cols_a, minlength=len(vocabulary)).astype(np.float32)
         idf = np.log(1 + (n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
-        norm = k1 * (1 - b + b * lengths[rows_a] / avg) if len(rows) else np.zeros(0, np.float32)
+        norm = k1 * (1 - b + b * lengths[rows_a] / avg)
         values = idf[cols_a] * tf_a * (k1 + 1) / (tf_a + norm)
         weights = sparse.csc_matrix((values, (rows_a, cols_a)), shape=(len(token_lists), len(vocabulary)), dtype=np.float32)
         return cls(vocabulary, weights, idf)
