@@ -11,7 +11,9 @@ from .schema import Block, Chunk, Document, ReportStructure
 from .sentences import sentence_spans
 from .structure import figure_mentions
 
-CHUNKER_VERSION = "sections-v1"
+# Recorded in the manifest; bumped whenever extraction or chunking changes what an index stores
+# (v2: PDF lines read with their geometry, running headers/footers found by position).
+CHUNKER_VERSION = "sections-v2"
 
 
 @dataclass(frozen=True)

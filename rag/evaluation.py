@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 from .embeddings import Embedder
+from .index import IndexUnavailable
 from .indexing import index_paths, print_progress
 from .qa import ReportQA
 from .schema import Answer
@@ -61,7 +62,10 @@ def evaluate_set(set_dir: Path, split: str = "test", settings: Settings | None =
     settings = settings or Settings()
     settings = replace(settings, index_dir=index_dir or Path("index") / "eval" / set_dir.name)
     embedder = embedder or Embedder(settings.model)
-    index_paths([set_dir / "docs"], settings, embedder)
+    try:
+        index_paths([set_dir / "docs"], settings, embedder)
+    except IndexUnavailable:   # a cached evaluation index of another model or pipeline version
+        index_paths([set_dir / "docs"], settings, embedder, rebuild=True)
     qa = ReportQA.open(settings, embedder)
     questions = load_questions(set_dir, split)
     results = []

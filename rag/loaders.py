@@ -20,6 +20,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from .pdf_layout import PageLines, page_lines, running_furniture
 from .schema import Document, PageSpan
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".pdf")
@@ -112,21 +113,14 @@ _SOFT_HYPHENS = ("\x02", "\xad", "\ufffe")
 
 
 def _pdf_text(path: Path) -> tuple[str, list[PageSpan], list[tuple[int, int]], str, list[int]]:
-    page_lines, title = _read_pdf_isolated(path)
+    page_lines, furniture_flags, title = _read_pdf_isolated(path)
     if not any(page_lines):
         raise LoadError("no text layer on any page (scanned or image-only PDF)")
     textless = [number for number, lines in enumerate(page_lines, start=1) if not lines]
-    furniture_keys = _running_lines(page_lines)
     body_pages, furniture_lines = [], []
-    for number, lines in enumerate(page_lines, start=1):
-        edge = set(range(min(3, len(lines)))) | set(range(max(0, len(lines) - 3), len(lines)))
-        body = []
-        for i, line in enumerate(lines):
-            if i in edge and (_line_key(line) in furniture_keys or _is_page_number(line)):
-                furniture_lines.append((number, line))
-            else:
-                body.append(line)
-        body_pages.append(body)
+    for number, (lines, flags) in enumerate(zip(page_lines, furniture_flags), start=1):
+        body_pages.append([line for i, line in enumerate(lines) if i not in flags])
+        furniture_lines += [(number, line) for i, (line, _) in enumerate(lines) if i in flags]
     text, pages = _join_pages(body_pages)
     furniture = []
     if furniture_lines:
@@ -139,7 +133,7 @@ def _pdf_text(path: Path) -> tuple[str, list[PageSpan], list[tuple[int, int]], s
     return text, pages, furniture, _running_title(furniture_lines) or title, textless
 
 
-def _read_pdf_isolated(path: Path) -> tuple[list[list[str]], str]:
+def _read_pdf_isolated(path: Path) -> tuple[list[list[tuple[str, float]]], list[set[int]], str]:
     """`_pdf_page_lines` in a child process, stopped past MAX_PDF_SECONDS or MAX_PDF_MEMORY."""
     command = [sys.executable, "-c", "from rag.loaders import pdf_reader_main; pdf_reader_main()",
                str(path), str(MAX_PDF_PAGES), str(MAX_PDF_MEMORY)]
@@ -156,16 +150,18 @@ def _read_pdf_isolated(path: Path) -> tuple[list[list[str]], str]:
     outcome = json.loads(finished.stdout)
     if "error" in outcome:
         raise LoadError(outcome["error"])
-    return outcome["pages"], outcome["title"]
+    return outcome["pages"], [set(flags) for flags in outcome["furniture"]], outcome["title"]
 
 
 def pdf_reader_main() -> None:
-    """Child process entry: read one PDF under a memory limit, print {"pages", "title"} or {"error"} as JSON."""
+    """Child process entry: read one PDF under a memory limit, print {"pages": [[(line, height), ...], ...],
+    "furniture": [[line index, ...], ...], "title"} or {"error"} as JSON."""
     path, max_pages, max_memory = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     resource.setrlimit(resource.RLIMIT_AS, (max_memory, max_memory))
     try:
         pages, title = _pdf_page_lines(path, max_pages)
-        outcome = {"pages": pages, "title": title}
+        outcome = {"pages": [[(line.text, round(line.top - line.bottom, 1)) for line in page.lines] for page in pages],
+                   "furniture": [sorted(flags) for flags in running_furniture(pages)], "title": title}
     except LoadError as err:
         outcome = {"error": str(err)}
     except MemoryError:
@@ -173,8 +169,8 @@ def pdf_reader_main() -> None:
     sys.stdout.write(json.dumps(outcome, ensure_ascii=False))
 
 
-def _pdf_page_lines(path: str, max_pages: int) -> tuple[list[list[str]], str]:
-    """Each page's non-empty lines (none for a page without a text layer), and the metadata title."""
+def _pdf_page_lines(path: str, max_pages: int) -> tuple[list[PageLines], str]:
+    """Each page's lines in reading order (none for a page without a text layer), and the metadata title."""
     import pypdfium2 as pdfium
 
     try:
@@ -191,12 +187,8 @@ def _pdf_page_lines(path: str, max_pages: int) -> tuple[list[list[str]], str]:
             raise LoadError(f"PDF has {len(pdf)} pages, more than the limit of {max_pages}")
         pages = []
         for page in pdf:
-            textpage = page.get_textpage()
-            raw = textpage.get_text_range()
-            textpage.close()
+            pages.append(page_lines(page))
             page.close()
-            lines = [ln.strip() for ln in re.split(r"\r\n|\r|\n", raw.replace("\x00", ""))]
-            pages.append([ln for ln in lines if ln])
         return pages, _metadata_title(pdf)
     finally:
         pdf.close()
@@ -214,39 +206,19 @@ def _running_title(furniture_lines: list[tuple[int, str]]) -> str:
     return counts.most_common(1)[0][0] if counts else ""
 
 
-def _line_key(line: str) -> str:
-    """A line with digits and spaces removed: page headers differ only in their page number."""
-    return re.sub(r"[\d\s]+", "", line)
-
-
-def _is_page_number(line: str) -> bool:
-    return bool(re.fullmatch(r"[-–—\s]*(第\s*)?\d{1,4}\s*(页|/\s*\d+)?[-–—\s]*|(page|p\.)\s*\d+(\s*of\s*\d+)?",
-                             line, re.IGNORECASE))
-
-
-def _running_lines(page_lines: list[list[str]]) -> set[str]:
-    """Keys of lines that recur at the top or bottom of many pages (running headers/footers)."""
-    if len(page_lines) < 3:
-        return set()
-    counts: Counter[str] = Counter()
-    for lines in page_lines:
-        edges = lines[:3] + lines[-3:]
-        counts.update({_line_key(ln) for ln in edges if _line_key(ln)})
-    needed = max(3, int(0.3 * len(page_lines)))
-    return {key for key, n in counts.items() if n >= needed}
-
-
-def _join_pages(body_pages: list[list[str]]) -> tuple[str, list[PageSpan]]:
-    """Join wrapped lines into paragraphs, across page breaks too, recording each page's span."""
+def _join_pages(body_pages: list[list[tuple[str, float]]]) -> tuple[str, list[PageSpan]]:
+    """Join wrapped lines into paragraphs, across page breaks too, recording each page's span.
+    Lines come with their height: a change of type size (a title over body text) ends a paragraph."""
     parts: list[str] = []
     length = 0
     pages: list[PageSpan] = []
-    previous, previous_width = "", 0
-    for number, lines in enumerate(body_pages, start=1):
-        width = _typical_width(lines)
-        for i, line in enumerate(lines):
+    previous, previous_width, previous_height = "", 0, 0.0
+    for number, sized_lines in enumerate(body_pages, start=1):
+        width = _typical_width([line for line, _ in sized_lines])
+        for i, (line, height) in enumerate(sized_lines):
             if previous:
-                glue = _glue(previous, line, previous_width)
+                resized = max(height, previous_height) > 1.25 * max(min(height, previous_height), 0.1)
+                glue = "\n" if resized else _glue(previous, line, previous_width)
                 if glue == "" and previous.endswith(_SOFT_HYPHENS):
                     parts[-1] = parts[-1][:-1]
                     length -= 1
@@ -256,7 +228,7 @@ def _join_pages(body_pages: list[list[str]]) -> tuple[str, list[PageSpan]]:
                 pages.append(PageSpan(length, length, number))
             parts.append(line)
             length += len(line)
-            previous, previous_width = line, width
+            previous, previous_width, previous_height = line, width, height
     return "".join(parts) + "\n", _close_gaps(pages, length + 1)
 
 

@@ -65,3 +65,20 @@ def write_content_bomb_pdf(path: Path, megabytes: int) -> Path:
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
     path.write_bytes(bytes(out))
     return path
+
+
+def write_placed_pdf(path: Path, pages: list[list[tuple[float, float, str, float]]]) -> Path:
+    """Each page: (x, y, text, font size) drawn in the order given, which is the content-stream order
+    a reader sees (y counts up from the bottom of an A4 page)."""
+    pdf = canvas.Canvas(str(path), pagesize=A4)
+    for items in pages:
+        for x, y, text, size in items:
+            pdf.setFont(FONT, size)
+            pdf.drawString(x, y, text)
+        pdf.showPage()
+    pdf.save()
+    return path
+
+
+def wrap(text: str, width: int) -> list[str]:
+    return [text[i:i + width] for i in range(0, len(text), width)]

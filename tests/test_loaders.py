@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from pdf_factory import write_content_bomb_pdf, write_image_only_pdf, write_pdf
+from pdf_factory import write_content_bomb_pdf, write_image_only_pdf, write_pdf, write_placed_pdf, wrap
 from rag.loaders import LoadError, load_document
 
 REPORT_LINE = "2024 年全球经济增速预计为 2.7%，较上年回落。"
@@ -89,3 +89,50 @@ def test_paths_with_spaces_and_chinese_load_and_keep_their_names(tmp_path: Path)
     path.write_text("一、结论\n" + REPORT_LINE, encoding="utf-8")
     doc = load_document(path, name="2026 年/半导体 展望 (终稿).txt")
     assert doc.name == "2026 年/半导体 展望 (终稿).txt" and REPORT_LINE in doc.text
+
+
+LEFT = ("左栏正文讨论宏观经济：全球增速放缓，通胀回落，主要央行货币政策转向宽松，新兴市场资本流入改善，大宗商品价格区间震荡，"
+        "企业盈利温和修复。国内方面，消费复苏节奏偏慢，地产投资仍在筑底，基建投资托底作用明显，出口结构向高附加值产品转移，"
+        "政策端维持积极取向。")
+RIGHT = ("右栏正文讨论行业景气：半导体周期触底回升，存储价格连续三个季度上涨，先进封装产能紧张，设备国产化率提高到百分之三十以上，"
+         "龙头公司订单饱满。下游需求方面，服务器与智能手机拉动明显，汽车电子增速放缓，工业控制库存去化接近尾声，"
+         "全年行业景气向上。")
+
+
+def test_interleaved_two_columns_are_read_column_by_column(tmp_path: Path):
+    left, right = wrap(LEFT, 22), wrap(RIGHT, 22)
+    items = [(50, 780, "二〇二六年度策略报告：宏观与行业", 16)]
+    for row, (a, b) in enumerate(zip(left, right)):   # the stream alternates between the columns
+        items += [(50, 740 - 16 * row, a, 10), (310, 740 - 16 * row, b, 10)]
+    items.append((50, 560, "全宽结论段落：宏观环境改善与行业景气上行共振，维持行业推荐评级，建议关注设备与材料龙头。", 10))
+    doc = load_document(write_placed_pdf(tmp_path / "columns.pdf", [items]))
+    assert LEFT in doc.text and RIGHT in doc.text
+    assert doc.text.index("二〇二六") < doc.text.index(LEFT) < doc.text.index(RIGHT) < doc.text.index("全宽结论")
+    assert doc.text.startswith("二〇二六年度策略报告：宏观与行业\n")   # a larger type size ends the title
+
+
+def test_a_side_bar_does_not_cut_into_the_summary(tmp_path: Path):
+    summary = wrap(LEFT + RIGHT, 24)
+    side = ["分析师：张三", "执业证书编号：S0000000000001", "评级：买入", "目标价：128 元", "联系人：李四"]
+    items = []
+    for row, line in enumerate(summary):   # summary line, then a side bar line on its own leading
+        items.append((200, 700 - 15 * row, line, 10))
+        if row < len(side):
+            items.append((40, 690 - 29 * row, side[row], 8))
+    doc = load_document(write_placed_pdf(tmp_path / "first-page.pdf", [items]))
+    assert LEFT + RIGHT in doc.text
+    assert all(line in doc.text for line in side)
+
+
+def test_running_lines_go_by_position_and_the_same_words_in_the_body_stay(tmp_path: Path):
+    pages = []
+    for number in range(1, 5):
+        items = [(60, 810, "测试研究院 行业深度报告", 8), (290, 25, str(number), 8)]
+        items += [(60, 700 - 16 * i, f"第{number}页正文第{i}行，介绍产业链的变化与公司竞争格局。", 10) for i in range(5)]
+        if number == 2:
+            items.append((60, 500, "测试研究院 行业深度报告", 8))   # a chart credit mid-page, not a header
+        pages.append(items)
+    doc = load_document(write_placed_pdf(tmp_path / "credits.pdf", pages))
+    body = doc.text[:min(start for start, _ in doc.furniture)]
+    assert body.count("测试研究院 行业深度报告") == 1
+    assert {doc.text[s:e] for s, e in doc.furniture} == {"测试研究院 行业深度报告", "1", "2", "3", "4"}
