@@ -154,13 +154,13 @@ def _read_pdf_isolated(path: Path) -> tuple[list[list[tuple[str, float]]], list[
 
 
 def pdf_reader_main() -> None:
-    """Child process entry: read one PDF under a memory limit, print {"pages": [[(line, height), ...], ...],
+    """Child process entry: read one PDF under a memory limit, print {"pages": [[(line, type size), ...], ...],
     "furniture": [[line index, ...], ...], "title"} or {"error"} as JSON."""
     path, max_pages, max_memory = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     resource.setrlimit(resource.RLIMIT_AS, (max_memory, max_memory))
     try:
         pages, title = _pdf_page_lines(path, max_pages)
-        outcome = {"pages": [[(line.text, round(line.top - line.bottom, 1)) for line in page.lines] for page in pages],
+        outcome = {"pages": [[(line.text, line.size) for line in page.lines] for page in pages],
                    "furniture": [sorted(flags) for flags in running_furniture(pages)], "title": title}
     except LoadError as err:
         outcome = {"error": str(err)}
@@ -208,16 +208,16 @@ def _running_title(furniture_lines: list[tuple[int, str]]) -> str:
 
 def _join_pages(body_pages: list[list[tuple[str, float]]]) -> tuple[str, list[PageSpan]]:
     """Join wrapped lines into paragraphs, across page breaks too, recording each page's span.
-    Lines come with their height: a change of type size (a title over body text) ends a paragraph."""
+    Lines come with their type size: a change of size (a title over body text) ends a paragraph."""
     parts: list[str] = []
     length = 0
     pages: list[PageSpan] = []
-    previous, previous_width, previous_height = "", 0, 0.0
+    previous, previous_width, previous_size = "", 0, 0.0
     for number, sized_lines in enumerate(body_pages, start=1):
         width = _typical_width([line for line, _ in sized_lines])
-        for i, (line, height) in enumerate(sized_lines):
+        for i, (line, size) in enumerate(sized_lines):
             if previous:
-                resized = max(height, previous_height) > 1.25 * max(min(height, previous_height), 0.1)
+                resized = max(size, previous_size) > 1.25 * max(min(size, previous_size), 0.1)
                 glue = "\n" if resized else _glue(previous, line, previous_width)
                 if glue == "" and previous.endswith(_SOFT_HYPHENS):
                     parts[-1] = parts[-1][:-1]
@@ -228,7 +228,7 @@ def _join_pages(body_pages: list[list[tuple[str, float]]]) -> tuple[str, list[Pa
                 pages.append(PageSpan(length, length, number))
             parts.append(line)
             length += len(line)
-            previous, previous_width, previous_height = line, width, height
+            previous, previous_width, previous_size = line, width, size
     return "".join(parts) + "\n", _close_gaps(pages, length + 1)
 
 
@@ -249,7 +249,8 @@ def _close_gaps(pages: list[PageSpan], total: int) -> list[PageSpan]:
 
 def _glue(previous: str, line: str, width: int) -> str:
     """What goes between two lines: nothing (a wrapped Chinese line), a space, or a newline."""
-    if _BLOCK_START.match(line) or _OWN_LINE.match(previous) or _HEADING_LINE.match(previous) or previous.endswith(_TERMINAL) or len(previous) < 0.6 * width:
+    if (_BLOCK_START.match(line) or _OWN_LINE.match(previous) or _HEADING_LINE.match(previous)
+            or previous.endswith(_TERMINAL) or len(previous) < 0.6 * width or "\t" in previous + line):   # table rows
         return "\n"
     if _CJK.match(previous[-1]) or _CJK.match(line[0]) or previous.endswith(_SOFT_HYPHENS + ("-",)):
         return ""

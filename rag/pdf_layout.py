@@ -1,12 +1,14 @@
 """PDF page geometry with pypdfium2: lines with boxes, reading order of columns, running furniture.
 
-Lines keep pdfium's own text and content-stream order (measured on the shared sets: rebuilding lines
+Lines keep pdfium's own text (a tab where a wide gap separates table cells) and content-stream order (measured on the shared sets: rebuilding lines
 by baseline loses text, e.g. footnote markers pulled inline and side bars merged into body lines);
 boxes serve only geometry. Coordinates are PDF points, y up.
 """
 from __future__ import annotations
 
+import math
 import re
+import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -31,6 +33,7 @@ class Run:
     x1: float
     bottom: float
     top: float
+    size: float = 0.0    # type size in pt: the larger of its first and last character's (superscripts aside)
 
     @property
     def height(self) -> float:
@@ -45,6 +48,11 @@ class Line:
     bottom: float
     top: float
     runs: list[Run] = field(default_factory=list, repr=False)
+    size: float = 0.0    # type size in pt (boxes are no guide: a Latin font's box is taller than a CJK one's)
+
+    def __post_init__(self):
+        if self.runs and not self.size:
+            self.size = round(statistics.median(run.size for run in self.runs[:3]), 1)
 
 
 @dataclass
@@ -71,7 +79,11 @@ def stream_lines(textpage) -> list[Line]:
     text = textpage.get_text_range()
     if len(text) != pdfium_c.FPDFText_CountChars(raw):   # characters outside the BMP: index by character
         text = "".join(chr(pdfium_c.FPDFText_GetUnicode(raw, i)) for i in range(pdfium_c.FPDFText_CountChars(raw)))
-    rect = pdfium_c.FS_RECTF()
+    rect, matrix = pdfium_c.FS_RECTF(), pdfium_c.FS_MATRIX()
+
+    def size(i: int) -> float:   # the font size scaled by the text matrix, as printed
+        pdfium_c.FPDFText_GetMatrix(raw, i, matrix)
+        return pdfium_c.FPDFText_GetFontSize(raw, i) * math.hypot(matrix.c, matrix.d)
 
     def box(i: int) -> tuple[float, float, float, float]:
         pdfium_c.FPDFText_GetLooseCharBox(raw, i, rect)
@@ -92,12 +104,12 @@ def stream_lines(textpage) -> list[Line]:
                     and previous.bottom - 0.2 * height <= (bottom + top) / 2 <= previous.top + 0.2 * height):
                 previous.text = text[run_starts[-1]:last + 1]
                 previous.x1, previous.bottom, previous.top = max(previous.x1, right), min(previous.bottom, bottom), max(previous.top, top)
+                previous.size = max(previous.size, size(last))
             else:
-                runs.append(Run(text[first:last + 1], left, right, bottom, top))
+                runs.append(Run(text[first:last + 1], left, right, bottom, top, max(size(first), size(last))))
                 run_starts.append(first)
-        line_text = match.group().replace("\x00", "").strip()
-        if line_text and runs:
-            lines.append(_line_of(runs, line_text))
+        if runs:   # runs apart by a wide gap are table cells: a tab between them, words as pdfium wrote them
+            lines.append(_line_of(runs, "\t".join(run.text.replace("\x00", "") for run in runs)))
     return lines
 
 
@@ -222,7 +234,7 @@ def group_lines(runs: list[Run]) -> list[Line]:
                 line.bottom, line.top = min(line.bottom, run.bottom), max(line.top, run.top)
                 break
         else:
-            lines.append(Line("", run.x0, run.x1, run.bottom, run.top, [run]))
+            lines.append(Line("", run.x0, run.x1, run.bottom, run.top, [run], run.size))
     for line in lines:
         line.runs.sort(key=lambda r: r.x0)
         line.text = _join_runs(line.runs)

@@ -136,3 +136,14 @@ def test_running_lines_go_by_position_and_the_same_words_in_the_body_stay(tmp_pa
     body = doc.text[:min(start for start, _ in doc.furniture)]
     assert body.count("测试研究院 行业深度报告") == 1
     assert {doc.text[s:e] for s, e in doc.furniture} == {"测试研究院 行业深度报告", "1", "2", "3", "4"}
+
+
+def test_table_rows_stay_rows_with_their_cells_apart(tmp_path: Path):
+    rows = [("公司", "2025E 营收", "2026E 营收"), ("星河动力", "12.5 亿元", "18.0 亿元"), ("天河电池", "35.2 亿元", "41.7 亿元")]
+    items = [(60, 700, "表1：重点公司营收预测", 10)]
+    for r, cells in enumerate(rows):
+        items += [(60 + 150 * c, 670 - 18 * r, cell, 10) for c, cell in enumerate(cells)]
+    items.append((60, 600, "资料来源：公司公告，测试研究院", 9))
+    doc = load_document(write_placed_pdf(tmp_path / "table.pdf", [items]))
+    assert doc.text.splitlines()[:5] == ["表1：重点公司营收预测", "公司\t2025E 营收\t2026E 营收", "星河动力\t12.5 亿元\t18.0 亿元",
+                                         "天河电池\t35.2 亿元\t41.7 亿元", "资料来源：公司公告，测试研究院"]
