@@ -141,7 +141,7 @@ def ensure_converted_model() -> Path:
     if _is_complete(target, source):
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    with _exclusive_lock(target.with_name(target.name + ".lock")):
+    with exclusive_lock(target.with_name(target.name + ".lock")):  # the fixed ".partial" dir is ours
         if _is_complete(target, source):  # another process converted it meanwhile
             return target
         _convert(target, source)
@@ -204,8 +204,8 @@ def _is_complete(target: Path, source: dict) -> bool:
 
 
 @contextlib.contextmanager
-def _exclusive_lock(path: Path) -> Iterator[None]:
-    # Serialises conversions across processes, so the fixed ".partial" dir is ours.
+def exclusive_lock(path: Path) -> Iterator[None]:
+    """Held across processes (flock) until the block ends: conversions, index writes."""
     with path.open("w") as f:
         fcntl.flock(f, fcntl.LOCK_EX)
         yield

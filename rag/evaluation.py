@@ -44,6 +44,7 @@ class EvalReport:
     split: str
     questions: int
     metrics: dict[str, float] = field(default_factory=dict)
+    indexing: dict[str, float] = field(default_factory=dict)   # when this run indexed: chunks, seconds, pages
 
     def table(self) -> str:
         rows = [f"| {name} | {value:.3f} |" for name, value in self.metrics.items()]
@@ -63,10 +64,16 @@ def evaluate_set(set_dir: Path, split: str = "test", settings: Settings | None =
     settings = replace(settings, index_dir=index_dir or Path("index") / "eval" / set_dir.name)
     embedder = embedder or Embedder(settings.model)
     try:
-        index_paths([set_dir / "docs"], settings, embedder)
+        summary = index_paths([set_dir / "docs"], settings, embedder)
     except IndexUnavailable:   # a cached evaluation index of another model or pipeline version
-        index_paths([set_dir / "docs"], settings, embedder, rebuild=True)
+        summary = index_paths([set_dir / "docs"], settings, embedder, rebuild=True)
     qa = ReportQA.open(settings, embedder)
+    indexing = {}
+    if summary.added and not summary.unchanged:   # built from scratch: its speed is worth reporting
+        pages = sum(r.document.page_count for r in qa.index.records.values())
+        indexing = {"documents": len(summary.added), "pages": pages, "chunks": summary.chunks,
+                    "seconds": summary.seconds, "chunks_per_s": summary.chunks / summary.seconds,
+                    "pages_per_s": pages / summary.seconds}
     questions = load_questions(set_dir, split)
     results = []
     for number, row in enumerate(questions, start=1):
@@ -74,7 +81,7 @@ def evaluate_set(set_dir: Path, split: str = "test", settings: Settings | None =
         results.append(judge(row, answer, qa.document_text))
         if progress:
             print_progress(set_dir.name, number, len(questions))
-    return EvalReport(set_dir.name, split, len(results), summarise(results)), results
+    return EvalReport(set_dir.name, split, len(results), summarise(results), indexing), results
 
 
 def judge(row: dict, answer: Answer, document_text: Callable[[str], str]) -> QuestionResult:

@@ -6,8 +6,6 @@ rename, so a run killed at any point leaves the previous generation in use.
 """
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
 import json
 import os
@@ -19,6 +17,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from .e5_convert import exclusive_lock
 from .keyword import BM25, tokenize
 from .schema import Chunk, Document, Figure, PageSpan, Section
 from .sentences import sentence_spans
@@ -69,8 +68,8 @@ class ReportIndex:
 
     # --- construction -------------------------------------------------------------------------
     @classmethod
-    def empty(cls, model: str, dimension: int, chunker: str) -> "ReportIndex":
-        manifest = {"format": INDEX_FORMAT, "model": model, "dimension": dimension, "chunker": chunker,
+    def empty(cls, model: str, backend: str, dimension: int, chunker: str) -> "ReportIndex":
+        manifest = {"format": INDEX_FORMAT, "model": model, "backend": backend, "dimension": dimension, "chunker": chunker,
                     "versions": _versions(), "next_chunk_id": 0, "documents": {}}
         return cls(manifest, {}, faiss.IndexIDMap2(faiss.IndexFlatIP(dimension)))
 
@@ -144,6 +143,11 @@ class ReportIndex:
 
     # --- reading ------------------------------------------------------------------------------
     @property
+    def embedding(self) -> tuple[str, str]:
+        """(model, backend) the vectors came from; indexes written before backends existed used torch."""
+        return self.manifest["model"], self.manifest.get("backend", "torch")
+
+    @property
     def chunk_rows(self) -> list[Chunk]:
         """All chunks in a fixed order: row i of the BM25 matrix is chunk_rows[i]."""
         if self._rows is None:
@@ -188,16 +192,10 @@ def section_at(record: DocumentRecord, offset: int) -> list[str]:
     return max(inner, key=lambda s: s.level).path if inner else []
 
 
-@contextlib.contextmanager
 def write_lock(folder: Path):
     """One writer per index folder across processes (the CLI and the app may both index)."""
     folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / "write.lock", "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    return exclusive_lock(folder / "write.lock")
 
 
 def current_generation(folder: Path) -> Path | None:

@@ -130,14 +130,15 @@ def remove_report(settings: Settings, name: str) -> str | None:
 def _open_index(folder: Path, embedder: Embedder, rebuild: bool) -> ReportIndex:
     if not rebuild and current_generation(folder) is not None:
         index = ReportIndex.load(folder)
-        built = (index.manifest["model"], index.manifest["chunker"])
-        if built != (embedder.model_name, CHUNKER_VERSION):
+        built = (*index.embedding, index.manifest["chunker"])
+        wanted = (embedder.model_name, embedder.backend, CHUNKER_VERSION)
+        if built != wanted:
             raise IndexUnavailable(
-                f"the index in {folder} was built with model {built[0]!r} and chunker {built[1]!r}; "
-                f"this run uses {embedder.model_name!r} and {CHUNKER_VERSION!r}. Mixing them would give wrong "
+                f"the index in {folder} was built with model {built[0]!r} on {built[1]!r} and chunker {built[2]!r}; "
+                f"this run uses {wanted[0]!r} on {wanted[1]!r} and {wanted[2]!r}. Mixing them would give wrong "
                 f"results; rebuild with: python -m rag index --rebuild --index {folder}")
         return index
-    return ReportIndex.empty(embedder.model_name, embedder.dimension, CHUNKER_VERSION)
+    return ReportIndex.empty(embedder.model_name, embedder.backend, embedder.dimension, CHUNKER_VERSION)
 
 
 def _index_file(index: ReportIndex, path: Path, name: str, embedder: Embedder, settings: Settings,
@@ -203,7 +204,7 @@ def _cached_embeddings(folder: Path, index: ReportIndex, doc_id: str, chunks: li
 
 
 def _cache_dir(folder: Path, index: ReportIndex) -> Path:
-    key = hashlib.sha1(f"{index.manifest['model']}|{index.manifest['chunker']}".encode()).hexdigest()[:12]
+    key = hashlib.sha1("|".join([*index.embedding, index.manifest["chunker"]]).encode()).hexdigest()[:12]
     return folder / "embedding-cache" / key
 
 

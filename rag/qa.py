@@ -18,8 +18,8 @@ class QuestionError(ValueError):
 
 class ReportQA:
     def __init__(self, index: ReportIndex, embedder: Embedder, settings: Settings):
-        if embedder.model_name != index.manifest["model"]:
-            raise ValueError(f"index was built with {index.manifest['model']!r}, embedder is {embedder.model_name!r}")
+        if (embedder.model_name, embedder.backend) != index.embedding:
+            raise ValueError(f"index was built with {index.embedding}, embedder is {(embedder.model_name, embedder.backend)}")
         self.index = index
         self.embedder = embedder
         self.settings = settings
@@ -31,8 +31,9 @@ class ReportQA:
     def open(cls, settings: Settings, embedder: Embedder | None = None) -> "ReportQA":
         """Load the index in settings.index_dir with the model it was built with."""
         index = ReportIndex.load(settings.index_dir)
-        if embedder is None or embedder.model_name != index.manifest["model"]:
-            embedder = Embedder(index.manifest["model"])
+        if embedder is None or (embedder.model_name, embedder.backend) != index.embedding:
+            model, backend = index.embedding
+            embedder = Embedder(model, backend=backend)
         return cls(index, embedder, settings)
 
     def ask(self, question: str, docs: list[str] | None = None, top_k: int | None = None) -> Answer:
