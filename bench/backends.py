@@ -1,9 +1,8 @@
-"""PyTorch against ONNX Runtime int8 for the default model: indexing speed and retrieval quality.
+"""PyTorch against ONNX Runtime (float32, int8) for the default model: indexing speed and retrieval quality.
 
     python bench/backends.py [SET ...] [--split dev]    # default: zh_boc_outlook zh_rgb_news
 
-Per set and backend: a fresh index, end to end, timed (chunks/s), then the split's metrics. The int8
-backend is the default only while its hit@5 stays within a point of PyTorch's. Writes
+Per set and backend: a fresh index, end to end, timed (chunks/s), then the split's metrics. Writes
 bench/results/backends.json.
 """
 from __future__ import annotations
@@ -24,7 +23,7 @@ from rag.indexing import index_paths  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval"
-BACKENDS = ("torch", "onnx-int8")
+BACKENDS = ("torch", "onnx", "onnx-int8")
 
 
 def measure(set_dir: Path, backend: str, split: str) -> dict:

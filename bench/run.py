@@ -111,9 +111,16 @@ def main() -> None:
         results["sets"][name] = {"questions": report.questions, "ours": report.metrics,
                                  "baseline": baseline_metrics(set_dir, args.split, embedder)}
         print(table({"sets": {name: results["sets"][name]}}), flush=True)
+        write(results, out)   # after every set: a long run stopped midway keeps what it measured
     for name in args.indexing:
         if (EVAL / name).is_dir():
             results["indexing"][name] = indexing_speed(EVAL / name, embedder)
+    write(results, out)
+    print((out / "results.md").read_text(encoding="utf-8"))
+
+
+def write(results: dict, out: Path) -> None:
+    """results.json, results.md and the plots."""
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
     sample = results["sample_corpus"]
@@ -121,11 +128,11 @@ def main() -> None:
                       f"scratch in {v['seconds']:.1f} s ({v['pages_per_s']:.1f} pages/s, {v['chunks_per_s']:.1f} chunks/s)"
                       for n, v in results["indexing"].items())
     (out / "results.md").write_text(
-        f"Machine: {results['machine']}; split: {args.split}\n\n{table(results)}\n\n"
+        f"Machine: {results['machine']}; split: {results['split']}\n\n{table(results)}\n\n"
         f"Sample corpus: {sample['chunks']} chunks indexed in {sample['index_seconds']:.1f} s; warm query "
         f"(question in, cited answer out) p50 {sample['p50_ms']:.1f} ms, p95 {sample['p95_ms']:.1f} ms\n\n{speed}\n",
         encoding="utf-8")
-    print((out / "results.md").read_text(encoding="utf-8"))
+    plot.main()
     plot.main()
 
 

