@@ -41,13 +41,13 @@ def load_document(path: Path, name: str | None = None) -> Document:
         raise LoadError(f"unsupported file type {suffix or '(none)'}; expected {', '.join(SUPPORTED_SUFFIXES)}")
     name = name or path.name
     try:
-        if path.stat().st_size == 0:
+        size = path.stat().st_size
+        if size == 0:
             raise LoadError("empty file")
         if suffix == ".pdf":
             doc_id = file_id(path)
             text, pages, furniture, title, textless = _pdf_text(path)
             return Document(doc_id, name, text, pages, furniture, title, textless)
-        size = path.stat().st_size
         if size > MAX_TEXT_BYTES:
             raise LoadError(f"text file of {size / 2**20:.0f} MB, more than the limit of "
                             f"{MAX_TEXT_BYTES / 2**20:.0f} MB for one report; split it into reports")
