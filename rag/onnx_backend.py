@@ -93,6 +93,7 @@ def use_onnx_runtime(model, onnx_file: Path, threads: int) -> None:
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")   # idle threads must not spin: FAISS and numpy run next
     session = onnxruntime.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
     config = model[0].model.config
 
