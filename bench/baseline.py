@@ -49,7 +49,7 @@ class NaivePipeline:
         self.bm25 = BM25.build([tokenize(c.text) for c in self.chunks])
 
     def _vectors(self, cache_dir: Path) -> np.ndarray:
-        key = hashlib.sha1("".join([self.embedder.model_name, self.embedder.backend,
+        key = hashlib.sha1("".join([*self.embedder.embedding,
                                     *(f"{c.doc_name}:{c.start}:{c.text}" for c in self.chunks)]).encode()).hexdigest()[:16]
         cache = cache_dir / f"baseline-{key}.npy"
         if cache.is_file():

@@ -59,7 +59,6 @@ def resident_mb() -> float:
 
 def copies_of(source: ReportIndex, size: int, rng: np.random.Generator) -> ReportIndex:
     """An index of `size` chunks: the source's reports copied, each copy a distinct report."""
-    base = source.vectors.reconstruct_batch(np.array([c.chunk_id for c in source.chunk_rows], dtype=np.int64))
     records, next_id, vectors = {}, 0, []
     while next_id < size:
         copy = len(records) // len(source.records)
@@ -70,13 +69,11 @@ def copies_of(source: ReportIndex, size: int, rng: np.random.Generator) -> Repor
                       for i, c in enumerate(record.chunks)]
             records[name] = replace(record, document=replace(record.document, name=name, text=text), chunks=chunks,
                                     tokens=[list(t) for t in record.tokens])
+            original = source.vectors.reconstruct_batch(np.array([c.chunk_id for c in record.chunks], dtype=np.int64))
+            moved = original + rng.normal(0, 0.02, original.shape)
+            vectors.append(moved / np.linalg.norm(moved, axis=1, keepdims=True))
             next_id += len(chunks)
-    for record in records.values():
-        rows = [source.row_of_id[source.records[record.document.name.split("/", 1)[1]].chunks[0].chunk_id]]
-        first = rows[0]
-        moved = base[first:first + len(record.chunks)] + rng.normal(0, 0.02, (len(record.chunks), base.shape[1]))
-        vectors.append(moved / np.linalg.norm(moved, axis=1, keepdims=True))
-    flat = faiss.IndexIDMap2(faiss.IndexFlatIP(base.shape[1]))
+    flat = faiss.IndexIDMap2(faiss.IndexFlatIP(source.manifest["dimension"]))
     flat.add_with_ids(np.vstack(vectors).astype(np.float32), np.arange(next_id, dtype=np.int64))
     return ReportIndex({**source.manifest, "next_chunk_id": next_id}, records, flat)
 

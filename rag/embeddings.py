@@ -44,6 +44,11 @@ class Embedder:
         return self._model
 
     @property
+    def embedding(self) -> tuple[str, str]:
+        """(model, backend): compared with `ReportIndex.embedding` before vectors meet."""
+        return self.model_name, self.backend
+
+    @property
     def dimension(self) -> int:
         return int(self.model.get_embedding_dimension())
 

@@ -15,7 +15,7 @@ from typing import Callable
 
 from .embeddings import Embedder
 from .index import IndexUnavailable
-from .indexing import index_paths, print_progress
+from .indexing import IndexSummary, index_paths, print_progress
 from .qa import ReportQA
 from .schema import Answer
 from .settings import Settings
@@ -68,12 +68,8 @@ def evaluate_set(set_dir: Path, split: str = "test", settings: Settings | None =
     except IndexUnavailable:   # a cached evaluation index of another model or pipeline version
         summary = index_paths([set_dir / "docs"], settings, embedder, rebuild=True)
     qa = ReportQA.open(settings, embedder)
-    indexing = {}
-    if summary.added and not summary.unchanged:   # built from scratch: its speed is worth reporting
-        pages = sum(r.document.page_count for r in qa.index.records.values())
-        indexing = {"documents": len(summary.added), "pages": pages, "chunks": summary.chunks,
-                    "seconds": summary.seconds, "chunks_per_s": summary.chunks / summary.seconds,
-                    "pages_per_s": pages / summary.seconds}
+    fresh = summary.added and not summary.unchanged   # built from scratch: its speed is worth reporting
+    indexing = indexing_speed(summary, qa) if fresh else {}
     questions = load_questions(set_dir, split)
     results = []
     for number, row in enumerate(questions, start=1):
@@ -82,6 +78,13 @@ def evaluate_set(set_dir: Path, split: str = "test", settings: Settings | None =
         if progress:
             print_progress(set_dir.name, number, len(questions))
     return EvalReport(set_dir.name, split, len(results), summarise(results), indexing), results
+
+
+def indexing_speed(summary: IndexSummary, qa: ReportQA) -> dict[str, float]:
+    """Documents, pages, chunks, seconds and rates of an indexing run that built `qa`'s index."""
+    pages = sum(r.document.page_count for r in qa.index.records.values())
+    return {"documents": len(summary.added), "pages": pages, "chunks": summary.chunks, "seconds": summary.seconds,
+            "chunks_per_s": summary.chunks / summary.seconds, "pages_per_s": pages / summary.seconds}
 
 
 def judge(row: dict, answer: Answer, document_text: Callable[[str], str]) -> QuestionResult:

@@ -131,14 +131,14 @@ def _open_index(folder: Path, embedder: Embedder, rebuild: bool) -> ReportIndex:
     if not rebuild and current_generation(folder) is not None:
         index = ReportIndex.load(folder)
         built = (*index.embedding, index.manifest["chunker"])
-        wanted = (embedder.model_name, embedder.backend, CHUNKER_VERSION)
+        wanted = (*embedder.embedding, CHUNKER_VERSION)
         if built != wanted:
             raise IndexUnavailable(
                 f"the index in {folder} was built with model {built[0]!r} on {built[1]!r} and chunker {built[2]!r}; "
                 f"this run uses {wanted[0]!r} on {wanted[1]!r} and {wanted[2]!r}. Mixing them would give wrong "
                 f"results; rebuild with: python -m rag index --rebuild --index {folder}")
         return index
-    return ReportIndex.empty(embedder.model_name, embedder.backend, embedder.dimension, CHUNKER_VERSION)
+    return ReportIndex.empty(*embedder.embedding, embedder.dimension, CHUNKER_VERSION)
 
 
 def _index_file(index: ReportIndex, path: Path, name: str, embedder: Embedder, settings: Settings,

@@ -18,8 +18,8 @@ class QuestionError(ValueError):
 
 class ReportQA:
     def __init__(self, index: ReportIndex, embedder: Embedder, settings: Settings):
-        if (embedder.model_name, embedder.backend) != index.embedding:
-            raise ValueError(f"index was built with {index.embedding}, embedder is {(embedder.model_name, embedder.backend)}")
+        if embedder.embedding != index.embedding:
+            raise ValueError(f"index was built with {index.embedding}, embedder is {embedder.embedding}")
         self.index = index
         self.embedder = embedder
         self.settings = settings
@@ -31,7 +31,7 @@ class ReportQA:
     def open(cls, settings: Settings, embedder: Embedder | None = None) -> "ReportQA":
         """Load the index in settings.index_dir with the model it was built with."""
         index = ReportIndex.load(settings.index_dir)
-        if embedder is None or (embedder.model_name, embedder.backend) != index.embedding:
+        if embedder is None or embedder.embedding != index.embedding:
             model, backend = index.embedding
             embedder = Embedder(model, backend=backend)
         return cls(index, embedder, settings)
