@@ -22,10 +22,7 @@ from rag.settings import Settings  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval"
 GRID = {
-    "retrieval.dense_weight": [1.0],
-    "retrieval.keyword_weight": [1.0],
-    "rerank.missing_anchor_factor": [0.5, 0.7],
-    "answer.min_coverage": [0.4, 0.5, 0.6],
+    "retrieval.named_report_weight": [1.0],
 }
 
 

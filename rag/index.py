@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -18,7 +19,8 @@ import faiss
 import numpy as np
 
 from .e5_convert import exclusive_lock
-from .keyword import BM25, tokenize
+from .keyword import BM25, TOKENIZER_VERSION, tokenize
+from .naming import ReportNames
 from .schema import Chunk, Document, Figure, PageSpan, Section
 from .sentences import sentence_spans
 
@@ -60,6 +62,7 @@ class ReportIndex:
         self.records = records
         self.vectors = vectors
         self._bm25: BM25 | None = None
+        self._names: ReportNames | None = None
         self._rows: list[Chunk] | None = None
         self._row_of_id: dict[int, int] | None = None
         self._changed: set[str] = set()   # records upserted since loading: written anew on save
@@ -70,7 +73,7 @@ class ReportIndex:
     @classmethod
     def empty(cls, model: str, backend: str, dimension: int, chunker: str) -> "ReportIndex":
         manifest = {"format": INDEX_FORMAT, "model": model, "backend": backend, "dimension": dimension, "chunker": chunker,
-                    "versions": _versions(), "next_chunk_id": 0, "documents": {}}
+                    "tokenizer": TOKENIZER_VERSION, "versions": _versions(), "next_chunk_id": 0, "documents": {}}
         return cls(manifest, {}, faiss.IndexIDMap2(faiss.IndexFlatIP(dimension)))
 
     @classmethod
@@ -93,7 +96,20 @@ class ReportIndex:
                               f"rebuild it with: python -m rag index --rebuild --index {folder}")
         index = cls(manifest, records, vectors)
         index.generation = generation.name
+        if manifest.get("tokenizer") != TOKENIZER_VERSION:
+            index.retokenize()
         return index
+
+    def has_unsaved_changes(self) -> bool:
+        return bool(self._changed)
+
+    def retokenize(self) -> None:
+        """Search terms of every chunk derived anew (the tokenizer changed; the vectors did not)."""
+        for name, record in self.records.items():
+            record.tokens = [tokenize(c.text) for c in record.chunks]
+            self._changed.add(name)
+        self.manifest["tokenizer"] = TOKENIZER_VERSION
+        self._invalidate()
 
     # --- changes ------------------------------------------------------------------------------
     def allocate_ids(self, count: int) -> None:
@@ -167,6 +183,13 @@ class ReportIndex:
             self._bm25 = BM25.build([t for r in self.records.values() for t in r.tokens])
         return self._bm25
 
+    @property
+    def names(self) -> ReportNames:
+        if self._names is None:
+            self._names = ReportNames({name: Counter(t for tokens in r.tokens for t in tokens)
+                                       for name, r in self.records.items()})
+        return self._names
+
     def sentences(self, chunk: Chunk) -> list[tuple[int, int, frozenset[str]]]:
         """(start, end, search terms) of each sentence of a chunk, memoised: answering reads them often."""
         table = self._sentences.get(chunk.chunk_id)
@@ -181,6 +204,7 @@ class ReportIndex:
 
     def _invalidate(self) -> None:
         self._bm25 = None
+        self._names = None
         self._rows = None
         self._row_of_id = None
         self._sentences.clear()

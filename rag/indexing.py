@@ -97,7 +97,8 @@ def index_paths(paths: list[Path], settings: Settings, embedder: Embedder | None
             summary.removed = _remove_deleted_files(index, sources)
         index.manifest["sources"] = {n: s for n, s in {**index.manifest.get("sources", {}), **sources}.items()
                                      if n in index.records}
-        if summary.added or summary.updated or summary.removed or current_generation(folder) is None:
+        if summary.added or summary.updated or summary.removed or index.has_unsaved_changes() \
+                or current_generation(folder) is None:
             index.save(folder)
         _drop_embedding_cache(_cache_dir(folder, index))
     summary.chunks = index.chunk_count()

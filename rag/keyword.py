@@ -1,5 +1,8 @@
 """Keyword side of retrieval: jieba tokens for Chinese, words for English, vectorised BM25.
 
+English words lose their plural and possessive endings ("statements", "Amazon's" -> "statement",
+"amazon": Harman's S-stemmer), so "cash flow statement" finds "Statements of Cash Flows".
+
 Scores are one sparse matrix product, so a query costs milliseconds at tens of thousands of
 chunks (a pure-Python BM25 loop costs ~180 ms there).
 """
@@ -15,6 +18,7 @@ from scipy import sparse
 
 from .textnorm import fold
 
+TOKENIZER_VERSION = "jieba-sstem-v1"   # stored with an index: its BM25 terms are re-derived when this changes
 _TOKEN = re.compile(r"[a-z]+(?:['’][a-z]+)?|\d+(?:\.\d+)?%?|[\u3400-\u9fff]+")
 _STOPWORDS = set(
     "的 了 是 在 和 与 及 或 等 对 为 将 也 而 并 其 之 以 于 中 上 下 这 那 有 被 从 到 由 把 让 就 都 又 "
@@ -22,7 +26,7 @@ _STOPWORDS = set(
     "有何 有哪些 情况 特点 方面 是什么 分别 各家 各 看 看法 怎么看 观点 谈谈 介绍 一下 说说 "
     "a an the of in on at to for from by with and or is are was were be been being what which who whom whose "
     "how many much when where why does do did has have had it its this that these those as according report "
-    "please give based shown than into about per".split()
+    "please give based shown than into about per fy".split()
 )
 
 
@@ -42,8 +46,22 @@ def tokenize(text: str) -> list[str]:
         if "\u3400" <= piece[0] <= "\u9fff":
             tokens.extend(t for t in jieba.lcut_for_search(piece) if t not in _STOPWORDS)
         elif piece not in _STOPWORDS:
-            tokens.append(piece)
+            tokens.append(_singular(piece))
     return tokens
+
+
+def _singular(word: str) -> str:
+    """Harman's S-stemmer, after dropping a possessive: plurals and singulars meet."""
+    word = re.sub(r"['’]s?$", "", word)
+    if len(word) <= 3 or word[0].isdigit():
+        return word
+    if word.endswith("ies") and not word.endswith(("eies", "aies")):
+        return word[:-3] + "y"
+    if word.endswith("es") and not word.endswith(("aes", "ees", "oes")):
+        return word[:-1]
+    if word.endswith("s") and not word.endswith(("us", "ss")):
+        return word[:-1]
+    return word
 
 
 class BM25:

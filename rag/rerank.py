@@ -1,7 +1,7 @@
 """Candidate passages -> scored sentences, and passages re-ordered by their best sentence.
 
 A sentence scores by how much of the question's key terms (IDF-weighted) it holds, counting at a
-discount the terms in its section path, report title or previous sentence; by whether it carries
+discount the terms in its section path, report title or file name, or previous sentence; by whether it carries
 what the question asks for (a number, a date) and the numbers and figures the question names.
 Across languages shared terms are rare, so the dense similarity of question and sentence stands in.
 """
@@ -65,6 +65,7 @@ class _Question:
     wants_date: bool
     wants_names: set[str]     # part-of-speech tags an answer must hold a new word of (who / where)
     is_chinese: bool
+    naming: dict[str, set[str]]   # report -> question terms its file name holds ("best", "buy")
 
 
 def _numbers(text: str) -> set[str]:
@@ -141,18 +142,21 @@ class SentenceReranker:
             wants_names=(_PERSON_TAGS if _ASKS_PERSON.search(question) else set()) |
                         (_PLACE_TAGS if _ASKS_PLACE.search(question) else set()),
             is_chinese=is_chinese(question),
+            naming=self.index.names.naming_terms(question),
         )
 
     def _score_passage(self, asked: _Question, passage: Passage, record: DocumentRecord) -> list[ScoredSentence]:
         chunk = passage.chunk
         text = record.document.text
-        title_terms = set(tokenize(record.title))
+        naming_terms = asked.naming.get(chunk.doc_name, set())   # a report the question names: its file name counts
+        title_terms = set(tokenize(record.title)) | naming_terms
         section_terms: dict[tuple[str, ...], set[str]] = {}
         total = sum(asked.weights.values())
         cross_lingual = asked.is_chinese != is_chinese(chunk.text)
         items = []
         previous_terms: frozenset[str] = frozenset()
-        chunk_numbers = _numbers(chunk.text + " ".join(chunk.section_path) + record.title)
+        chunk_numbers = _numbers(f"{chunk.text} {' '.join(chunk.section_path)} {record.title} "
+                                 f"{chunk.doc_name if naming_terms else ''}")
         for start, end, terms in self.index.sentences(chunk):
             sentence = text[start:end]
             path = tuple(section_at(record, start))

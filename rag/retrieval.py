@@ -1,7 +1,7 @@
 """Question -> ranked passages: dense (FAISS) and BM25 rankings fused by weighted RRF.
 
-A report whose title or file name shares the question's entity/period terms gets a bonus, and
-boilerplate (disclaimers, rating definitions) ranks below body text unless the question asks
+Reports the question names ("Best Buy's FY2023 ...") are searched a second time on their own and
+that ranking fused in too, so their passages rise without hiding the others; boilerplate (disclaimers, rating definitions) ranks below body text unless the question asks
 about it.
 """
 from __future__ import annotations
@@ -35,7 +35,6 @@ class Retriever:
     def __init__(self, index: ReportIndex, settings: RetrievalSettings):
         self.index = index
         self.settings = settings
-        self._title_terms: dict[str, set[str]] | None = None
 
     def search(self, question: str, query_vector: np.ndarray, docs: list[str] | None = None,
                top_k: int | None = None) -> list[Passage]:
@@ -45,11 +44,13 @@ class Retriever:
         if not rows or (allowed is not None and not allowed.any()):
             return []
         tokens = tokenize(question)
-        dense = self._dense_ranking(query_vector, allowed, rows)
-        keyword = self._keyword_ranking(tokens, allowed)
-        fused = reciprocal_rank_fusion([dense, keyword], [self.settings.dense_weight, self.settings.keyword_weight],
-                                       self.settings.rrf_k)
-        title_bonus = self._title_bonus(tokens)
+        weights = [self.settings.dense_weight, self.settings.keyword_weight]
+        rankings = [self._dense_ranking(query_vector, allowed, rows), self._keyword_ranking(tokens, allowed)]
+        named = self._named_rows(question, allowed) if not docs else None
+        if named is not None:
+            rankings += [self._dense_ranking(query_vector, named, rows), self._keyword_ranking(tokens, named)]
+            weights += [self.settings.named_report_weight * w for w in weights]
+        fused = reciprocal_rank_fusion(rankings, weights, self.settings.rrf_k)
         asks_boilerplate = bool(_ASKS_BOILERPLATE.search(question))
         asked_figures = set(figure_mentions(question))
         if asked_figures:   # "图表3显示了什么" : the chunks holding that figure join the candidates
@@ -58,7 +59,6 @@ class Retriever:
         scored = []
         for row, score in fused.items():
             chunk = rows[row]
-            score += title_bonus.get(chunk.doc_name, 0.0)
             if asked_figures & set(chunk.figures):
                 score += self.settings.figure_weight
             if chunk.kind == "boilerplate" and not asks_boilerplate:
@@ -66,6 +66,11 @@ class Retriever:
             scored.append((score, row))
         scored.sort(key=lambda pair: (-pair[0], pair[1]))
         return [Passage(rank, score, rows[row]) for rank, (score, row) in enumerate(scored[:top_k], start=1)]
+
+    def _named_rows(self, question: str, allowed: np.ndarray | None) -> np.ndarray | None:
+        named = self.index.names.named_by(question)
+        rows = self._allowed_rows(sorted(named)) if named else None
+        return rows if rows is None or allowed is None else rows & allowed
 
     def _allowed_rows(self, docs: list[str] | None) -> np.ndarray | None:
         if not docs:
@@ -92,18 +97,3 @@ class Retriever:
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top], kind="stable")]
         return [int(i) for i in top if scores[i] > 0]
-
-    def _title_bonus(self, question_tokens: list[str]) -> dict[str, float]:
-        """Reports whose title/file name holds the question's rarest title terms (entity, year)."""
-        asked = set(question_tokens)
-        bonus = {}
-        if self._title_terms is None:
-            self._title_terms = {name: set(tokenize(f"{r.title} {name.rsplit('.', 1)[0].replace('_', ' ')}"))
-                                 for name, r in self.index.records.items()}
-        for name, title_terms in self._title_terms.items():
-            shared = title_terms & asked
-            if shared:
-                weight = sum(self.index.bm25.term_idf(t) for t in shared) / max(
-                    sum(self.index.bm25.term_idf(t) for t in title_terms), 1e-6)
-                bonus[name] = self.settings.title_weight * weight
-        return bonus

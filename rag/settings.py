@@ -16,7 +16,7 @@ class RetrievalSettings:
     rrf_k: int = 60                # reciprocal-rank-fusion damping
     dense_weight: float = 1.0      # tuned on the dev splits (bench/tune_fusion.py)
     keyword_weight: float = 1.0
-    title_weight: float = 0.02     # bonus for a report whose title/file name matches the question
+    named_report_weight: float = 1.0  # weight of the second search, within the reports the question names
     figure_weight: float = 0.03    # bonus for a chunk holding the figure/table the question names
     boilerplate_factor: float = 0.3  # disclaimers rank below body text unless asked about
 

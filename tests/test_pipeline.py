@@ -144,6 +144,53 @@ def test_incremental_indexing_adds_changes_and_removes(tmp_path, embedder):
     assert not qa.ask("星河动力融资多少亿元？").answerable
 
 
+FILING = """# {company} Annual Report {year}
+
+## Item 7. Results of Operations
+
+{company} net revenue was ${revenue} million in fiscal {year}, and capital expenditures were ${capex} million.
+Revenue grew as stores reopened; capital expenditures went to new distribution centres.
+"""
+
+
+def test_a_question_that_names_a_company_and_year_prefers_that_report(tmp_path, embedder):
+    """Look-alike filings: the one whose file name the question names (company, year) answers."""
+    corpus = tmp_path / "filings"
+    corpus.mkdir()
+    for company, year, revenue, capex in [("Best Buy", 2023, "46,298", "930"), ("Best Buy", 2019, "42,879", "819"),
+                                          ("Boeing", 2022, "66,608", "1,222"), ("Costco", 2021, "192,052", "3,588")]:
+        stem = f"{company.replace(' ', '').upper()}_{year}_10K"
+        (corpus / f"{stem}.md").write_text(FILING.format(company="The company", year=year, revenue=revenue,
+                                                         capex=capex), "utf-8")
+    settings = replace(Settings(), index_dir=tmp_path / "index")
+    index_paths([corpus], settings, embedder)
+    qa = ReportQA.open(settings, embedder)
+    answer = qa.ask("What were Best Buy's capital expenditures in FY2023?")
+    assert answer.passages[0].chunk.doc_name == "BESTBUY_2023_10K.md"
+    assert answer.answerable and "$930 million" in answer.answer[0].text
+    assert qa.ask("Costco capital expenditures").passages[0].chunk.doc_name == "COSTCO_2021_10K.md"
+    unnamed = qa.ask("What were capital expenditures in fiscal 2022?")
+    assert unnamed.passages[0].chunk.doc_name == "BOEING_2022_10K.md"   # years in the text still count
+
+
+def test_an_index_made_with_an_older_tokenizer_is_retokenized_not_rebuilt(tmp_path, embedder):
+    settings = replace(Settings(), index_dir=tmp_path / "index")
+    index_paths([ROOT / "corpus"], settings, embedder)
+    index = ReportIndex.load(settings.index_dir)
+    for record in index.records.values():
+        record.tokens = [["stale"] for _ in record.chunks]
+    index.manifest["tokenizer"] = "an-older-one"
+    index._changed.update(index.records)
+    index.save(settings.index_dir)
+
+    reloaded = ReportIndex.load(settings.index_dir)
+    record = next(iter(reloaded.records.values()))
+    assert record.tokens[0] == tokenize(record.chunks[0].text) and reloaded.has_unsaved_changes()
+    again = index_paths([ROOT / "corpus"], settings, embedder)
+    assert len(again.unchanged) == 3 and not again.added and not again.updated
+    assert not ReportIndex.load(settings.index_dir).has_unsaved_changes()   # saved once with the new terms
+
+
 def test_hostile_files_cost_only_themselves(tmp_path, embedder, monkeypatch):
     """Each bad file gets its one-line reason, memory stays flat, and the good reports are indexed."""
     monkeypatch.setattr("rag.loaders.MAX_PDF_SECONDS", 3.0)

@@ -96,6 +96,12 @@ def test_offsets_survive_arbitrary_text():
         assert text[chunk.start:chunk.end] == chunk.text and chunk.text.strip()
 
 
+def test_plural_and_possessive_forms_meet():
+    assert tokenize("Amazon's Consolidated Statements of Cash Flows") == tokenize("amazon consolidated statement of cash flow")
+    assert tokenize("companies expenses") == tokenize("company expense")
+    assert tokenize("its status, the U.S. bus") == ["status", "u", "s", "bus"]   # "-us", "-ss" and short words stay
+
+
 def test_bm25_prefers_the_chunk_with_rare_terms_and_fusion_sums_ranks():
     bm25 = BM25.build([tokenize("灵影 2.0 于 2 月 16 日发布"), tokenize("市场规模达到 120 亿元"), tokenize("灵影 市场")])
     scores = bm25.scores(tokenize("灵影2.0什么时候发布"))

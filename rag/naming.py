@@ -1,0 +1,84 @@
+"""Which reports a question names: "3M's FY2018 capex", "Best Buy 2023", "比亚迪2024年展望".
+
+A report is named when the question holds a word of its file name (titles read from PDFs are too
+often a running header or a filing number to trust) that few file names and at most half the
+texts hold, and that its own text uses far more than other reports' texts do: the company, not
+"final" or "economy". The word may be spelled as two or three ("Best Buy" names BESTBUY_2023_10K.pdf).
+Among the named reports, those whose name also holds a year the question asks about are preferred
+("FY2022" picks BOEING_2022 over BOEING_2018).
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import PurePath
+
+from .keyword import tokenize
+from .textnorm import fold
+
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+_LATIN_WORD = re.compile(r"[a-z][a-z0-9&]*|\d+[a-z][a-z0-9]*")
+_SHARED_SHARE = 0.25         # a word in more than this share of the reports' names is generic
+_IN_TEXTS_SHARE = 0.5        # ... and so is a word the text of more than this share of the reports uses
+_OWN_WORD_RATIO = 3.0        # ... and one its text uses less than this many times as often as another's
+
+
+class ReportNames:
+    def __init__(self, term_counts: dict[str, Counter]):
+        """term_counts: report file name -> how often its text uses each search term."""
+        words = {name: _name_words(PurePath(name).stem) for name in term_counts}
+        in_names = Counter(w for ws in words.values() for w in ws)
+        in_texts = Counter(t for counts in term_counts.values() for t in counts)
+        limit = max(1, int(_SHARED_SHARE * len(words)))
+        self.words = {name: {w for w in ws if in_names[w] <= limit and in_texts[w] <= _IN_TEXTS_SHARE * len(words)
+                             and _own_word(w, name, words, term_counts)} for name, ws in words.items()}
+        self.years = {name: set(_YEAR.findall(name)) for name in term_counts}
+
+    def named_by(self, question: str) -> set[str]:
+        """The reports the question names, narrowed to those of the year it asks about if any are."""
+        named = self.naming_terms(question)
+        asked_years = set(_YEAR.findall(question))
+        dated = {name for name in named if self.years[name] & asked_years}
+        return dated or set(named)
+
+    def naming_terms(self, question: str) -> dict[str, set[str]]:
+        """Report -> the question's search terms that name it ("best", "buy" name BESTBUY_2023_10K)."""
+        if len(self.words) < 2:
+            return {}
+        spelled = _question_words(question)
+        named = {}
+        for name, words in self.words.items():
+            terms = {t for w in words & spelled.keys() for t in spelled[w]}
+            if terms:
+                named[name] = terms
+        return named
+
+
+def _name_words(stem: str) -> set[str]:
+    """Words of a file name that could name a report: search terms (no stop words) of two or more
+    Chinese characters or three or more Latin letters, and letter-digit names ("3M", "10K")."""
+    folded = fold(re.sub(r"[_\-.]+", " ", stem))
+    letters_and_digits = {w for w in _LATIN_WORD.findall(folded) if not w.isalpha()}
+    terms = {t for t in tokenize(folded) if len(t) >= 3 or (len(t) == 2 and "\u3400" <= t[0] <= "\u9fff")}
+    return letters_and_digits | {t for t in terms if not t.isdigit()}
+
+
+def _own_word(word: str, name: str, words: dict[str, set[str]], term_counts: dict[str, Counter]) -> bool:
+    """The report's text uses the word far more than reports not named by it (or no text has it)."""
+    own = term_counts[name][word]
+    others = max((counts[word] for other, counts in term_counts.items() if word not in words[other]), default=0)
+    return own >= _OWN_WORD_RATIO * others and (own > 0 or others == 0)
+
+
+def _question_words(question: str) -> dict[str, set[str]]:
+    """The question's words, and runs of two or three of them written together ("bestbuy"), each
+    with the search terms it is made of."""
+    folded = fold(question)
+    spelled = {t: {t} for t in tokenize(folded)}
+    latin = _LATIN_WORD.findall(folded)
+    for n in (1, 2, 3):
+        for i in range(len(latin) - n + 1):
+            parts = latin[i:i + n]
+            for word in tokenize("".join(parts)) if n > 1 else [parts[0]]:
+                spelled.setdefault(word, set()).update(t for p in parts for t in tokenize(p))
+    return spelled
