@@ -1,4 +1,5 @@
-"""PyTorch against ONNX Runtime (float32, int8) for the default model: indexing speed and retrieval quality.
+"""Plain sentence-transformers on PyTorch against our embedder (batches of like token counts) on
+PyTorch and on ONNX Runtime (float32, int8), for the default model: indexing speed and retrieval quality.
 
     python bench/backends.py [SET ...] [--split dev]    # default: zh_boc_outlook zh_rgb_news
 
@@ -24,10 +25,22 @@ from rag.settings import Settings  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval"
 BACKENDS = ("torch", "onnx", "onnx-int8")
+PLAIN = "torch-plain"
+
+
+class PlainEmbedder(Embedder):
+    """sentence-transformers as it comes: batches of 32 ordered by characters, PyTorch."""
+
+    def __init__(self):
+        super().__init__(backend="torch", batch_size=32)
+
+    def _encode(self, texts, prompt, show_progress):
+        return self.model.encode(texts, prompt_name=prompt, batch_size=self.batch_size, normalize_embeddings=True,
+                                 convert_to_numpy=True, show_progress_bar=show_progress)
 
 
 def measure(set_dir: Path, backend: str, split: str) -> dict:
-    embedder = Embedder(backend=backend)
+    embedder = PlainEmbedder() if backend == PLAIN else Embedder(backend=backend)
     embedder.dimension   # model load and one-time conversion are not indexing time
     with tempfile.TemporaryDirectory() as folder:
         settings = replace(Settings(), index_dir=Path(folder))
@@ -49,7 +62,7 @@ def main() -> None:
         if not (EVAL / name).is_dir():
             print(f"skipping {name}: not in {EVAL}", file=sys.stderr)
             continue
-        results[name] = {backend: measure(EVAL / name, backend, args.split) for backend in BACKENDS}
+        results[name] = {backend: measure(EVAL / name, backend, args.split) for backend in (PLAIN, *BACKENDS)}
         print(name, json.dumps(results[name]), flush=True)
     out = ROOT / "bench" / "results" / "backends.json"
     out.parent.mkdir(parents=True, exist_ok=True)

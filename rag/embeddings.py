@@ -11,6 +11,7 @@ import os
 import threading
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from .e5_convert import DEFAULT_MODEL, ensure_converted_model
 from .onnx_backend import BACKENDS, ONNX, TORCH, ensure_onnx_model, use_onnx_runtime
@@ -24,7 +25,7 @@ class Embedder:
     """Loads its model on first use; `model_name` and `backend` are what the index manifest records
     (vectors of different backends are close, not equal: an index never mixes them)."""
 
-    def __init__(self, model_name: str = DEFAULT_MODEL, batch_size: int = 32, backend: str | None = None):
+    def __init__(self, model_name: str = DEFAULT_MODEL, batch_size: int = 8, backend: str | None = None):
         backend = backend or default_backend(model_name)
         if backend not in BACKENDS:
             raise ValueError(f"unknown backend {backend!r}; expected one of {', '.join(BACKENDS)}")
@@ -59,14 +60,27 @@ class Embedder:
         return self._encode([text], "query", False)[0]
 
     def _encode(self, texts: list[str], prompt: str, show_progress: bool) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dimension), dtype=np.float32)
+        """Batches of texts of like token counts, longest first: little padding and a fixed memory peak.
+        (sentence-transformers orders by characters, and a Chinese character costs about three times
+        the tokens of an English one, so mixed batches padded to 1.8x their real tokens; small batches
+        also run faster than large ones on two cores: 33 against 16 passages/s on a mixed sample.)"""
+        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
         model = self.model
-        prompt_name = prompt if prompt in (model.prompts or {}) else None
-        vectors = model.encode(texts, prompt_name=prompt_name, batch_size=self.batch_size,
-                               normalize_embeddings=True, convert_to_numpy=True,
-                               show_progress_bar=show_progress)
-        return np.ascontiguousarray(vectors, dtype=np.float32)
+        prompts = model.prompts or {}
+        prompt_name = prompt if prompt in prompts else None
+        batches = _batches_by_token_count(model, texts, prompts.get(prompt, ""), self.batch_size)
+        for batch in tqdm(batches, desc="embedding", unit="batch", disable=not show_progress):
+            vectors[batch] = model.encode([texts[i] for i in batch], prompt_name=prompt_name,
+                                          batch_size=len(batch), normalize_embeddings=True, convert_to_numpy=True)
+        return vectors
+
+
+def _batches_by_token_count(model, texts: list[str], prompt: str, size: int) -> list[list[int]]:
+    if len(texts) <= 1:
+        return [list(range(len(texts)))] if texts else []
+    ids = model.tokenizer([prompt + t for t in texts], truncation=True, max_length=model.max_seq_length)["input_ids"]
+    order = sorted(range(len(texts)), key=lambda i: -len(ids[i]))
+    return [order[i:i + size] for i in range(0, len(order), size)]
 
 
 def _load(model_name: str, backend: str):
