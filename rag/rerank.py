@@ -29,6 +29,7 @@ _ASKS_PLACE = re.compile(r"哪里|哪儿|何地|在哪|地点|\bwhere\b", re.IGN
 # jieba part-of-speech tags of names: people, places, organisations, other proper nouns, Latin words
 _PERSON_TAGS = {"nr", "nrfg", "nrt", "nz", "eng"}
 _PLACE_TAGS = {"ns", "nt", "nz", "eng"}
+_SIMILARITY_CHARS = 120   # a sentence's opening says what it is about; its tail costs embedding time
 _NAME_CHECKED = 15   # top sentences whose names are checked (part-of-speech tagging is the slow part)
 _HAS_NUMBER = re.compile(r"\d|[一二两三四五六七八九十百千万亿]+(个|家|倍|年|亿|万|%|成)")
 _HAS_DATE = re.compile(r"\d{1,4}\s*(年|月|日|号)|[一二三四]季度|\b(19|20)\d\d\b|\b(Q[1-4]|H[12])\b|"
@@ -107,8 +108,10 @@ class SentenceReranker:
             for item in self._score_passage(asked, passage, record):
                 (cross if item.cross_lingual else scored).append(item)
         if cross and embed is not None:
-            self._score_by_similarity(cross[: self.settings.max_cross_lingual_sentences], query_vector, embed)
-            scored.extend(cross[: self.settings.max_cross_lingual_sentences])
+            # embedding is the slow part: sentences of the asked kind (a number, a date) from the best passages
+            cross = sorted(cross, key=lambda s: not s.satisfies)[: self.settings.max_cross_lingual_sentences]
+            self._score_by_similarity(cross, query_vector, embed)
+            scored.extend(cross)
         scored.sort(key=lambda s: -s.score)
         if asked.wants_names and asked.is_chinese:
             self._check_names(question, asked.wants_names, scored[:_NAME_CHECKED])
@@ -185,7 +188,7 @@ class SentenceReranker:
     def _score_by_similarity(self, items: list[ScoredSentence], query_vector: np.ndarray,
                              embed: SentenceEmbedder) -> None:
         """Across languages, the question's dense similarity to each sentence replaces term overlap."""
-        texts = [self.index.records[i.chunk.doc_name].document.text[i.start:i.end] for i in items]
+        texts = [self.index.records[i.chunk.doc_name].document.text[i.start:i.end][:_SIMILARITY_CHARS] for i in items]
         similarities = embed(texts) @ query_vector
         for item, similarity in zip(items, similarities):
             item.coverage = float(similarity)

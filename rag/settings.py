@@ -28,7 +28,7 @@ class RerankSettings:
     context_weight: float = 0.6    # a key term found in the section path, title or previous sentence
     anchor_idf_share: float = 1.0  # question terms this close to its rarest one are its anchors ...
     missing_anchor_factor: float = 0.7  # ... and a sentence out of their reach has its coverage cut by this
-    max_cross_lingual_sentences: int = 20  # sentences embedded when question and passage languages differ
+    max_cross_lingual_sentences: int = 6  # sentences embedded when question and passage languages differ
 
 
 @dataclass(frozen=True)
