@@ -7,7 +7,7 @@ from .index import DocumentRecord, ReportIndex, section_at
 from .rerank import ScoredSentence, is_chinese
 from .schema import AnswerSentence, Citation
 from .settings import AnswerSettings
-from .structure import figure_mentions
+from .structure import figure_mentions, table_header
 
 def abstention_message(question: str) -> str:
     if is_chinese(question):
@@ -48,7 +48,8 @@ class AnswerExtractor:
             citations.append(Citation(
                 id=number, doc=item.chunk.doc_name, title=record.title, date=record.date,
                 section=" > ".join(section_at(record, item.start)), figure=_figure_of(record, item.start, quote),
-                page=record.document.page_at(item.start), start=item.start, end=item.end, quote=quote))
+                page=record.document.page_at(item.start), start=item.start, end=item.end, quote=quote,
+                columns=table_header(record.document.text, item.start)))
             sentences.append(AnswerSentence(quote, number))
         return sentences, citations
 

@@ -12,6 +12,7 @@ from .indexing import index_paths, print_progress
 from .qa import QuestionError, ReportQA, check_question
 from .schema import Answer
 from .settings import Settings
+from .structure import table_cells
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -122,6 +123,7 @@ def format_answer(answer: Answer) -> str:
     lines = [f"{s.text} [{s.citation}]" for s in answer.answer]
     lines.append("")
     for c in answer.citations:
-        where = " | ".join(part for part in (c.section, c.figure, f"p. {c.page}") if part)
+        columns = c.columns and "columns: " + " / ".join(table_cells(c.columns))
+        where = " | ".join(part for part in (c.section, c.figure, columns, f"p. {c.page}") if part)
         lines.append(f"[{c.id}] {c.doc} ({c.title}) | {where} | chars {c.start}-{c.end}")
     return "\n".join(lines)

@@ -127,6 +127,7 @@ class Citation:
     start: int
     end: int
     quote: str           # == text(doc)[start:end]
+    columns: str = ""    # the header row of the table the quote is a row of ("Item\t2023\t2022"), else ""
 
 
 @dataclass

@@ -154,6 +154,54 @@ def figure_mentions(text: str) -> list[str]:
     return list(dict.fromkeys(normalise_label(m.group(0)) for m in _MENTION.finditer(text)))
 
 
+_TABLE_ROWS_UP = 60   # how far above a quoted row its header row is looked for
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+_LABEL_NUMBERS = re.compile(  # numbers that label a column: years, dates, notes, footnote marks
+    rf"(?:FY|Q[1-4]\s*|H[12]\s*)?(?:19|20)\d\d(?:[A-Za-z年度]*)|{_MONTH}\s*\d{{1,2}}|\d{{1,2}}\s*{_MONTH}|"
+    r"\d{1,2}\s*月\s*(?:\d{1,2}\s*日)?|\(\d\)|Note\s*\d+", re.IGNORECASE)
+_TABLE_RULE = re.compile(r"^[\s|:\-]+$")
+
+
+def table_header(text: str, start: int) -> str:
+    """The header row over the table row holding `start` ("Item\t2023\t2022"), so a quoted number
+    keeps its column labels: the nearest row above, in the same run of rows (cells apart by tabs or
+    Markdown pipes), whose cells hold no amounts, only labels and years. "" when the quote is not in
+    a table row or the row is itself a header."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line = text[line_start:_line_end(text, start)]
+    if not _is_table_row(line) or not _holds_amounts(line):
+        return ""
+    position = line_start
+    for _ in range(_TABLE_ROWS_UP):
+        if position == 0:
+            break
+        above_start = text.rfind("\n", 0, position - 1) + 1
+        above = text[above_start:position - 1]
+        if not _is_table_row(above):
+            break
+        if not _TABLE_RULE.match(above) and not _holds_amounts(above):
+            return above
+        position = above_start
+    return ""
+
+
+def table_cells(row: str) -> list[str]:
+    return [cell.strip() for cell in re.split(r"\t|\|", row) if cell.strip()]
+
+
+def _line_end(text: str, position: int) -> int:
+    end = text.find("\n", position)
+    return len(text) if end < 0 else end
+
+
+def _is_table_row(line: str) -> bool:
+    return "\t" in line or line.lstrip().startswith("|")
+
+
+def _holds_amounts(row: str) -> bool:
+    return bool(re.search(r"\d", _LABEL_NUMBERS.sub("", row)))
+
+
 def normalise_label(label: str) -> str:
     folded = fold(label).replace(" ", "").replace("．", ".")
     return re.sub(r"^(figure|fig\.|exhibit|table|chart)", lambda m: m.group(1).rstrip(".").capitalize() + " ", folded)

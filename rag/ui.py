@@ -12,6 +12,7 @@ import time
 from collections.abc import Mapping
 
 from .index import DocumentRecord
+from .structure import table_cells
 
 LABELS = {
     "en": {
@@ -21,7 +22,7 @@ LABELS = {
         "chat": "Conversation", "sources": "Sources", "pick_source": "Citation or passage to show",
         "no_sources": "Ask a question; its sources appear here.", "citation": "Citation",
         "passage": "Passage", "other_passages": "Other retrieved passages", "section": "Section",
-        "figure": "Figure / table", "page": "Page", "score": "score", "understood_as": "Understood as",
+        "figure": "Figure / table", "columns": "Table columns", "page": "Page", "score": "score", "understood_as": "Understood as",
         "markdown": "Answer as Markdown (copy button at the top right)", "upload": "Add reports (PDF, Markdown, text)",
         "indexing": "Indexing", "report": "Report", "file": "File", "pages": "Pages", "chunks": "Chunks",
         "indexed": "Indexed", "no_reports": "No reports are indexed yet.", "remove_pick": "Report to remove",
@@ -36,7 +37,7 @@ LABELS = {
         "chat": "对话", "sources": "来源", "pick_source": "要查看的引用或段落",
         "no_sources": "提问后，答案的来源会显示在这里。", "citation": "引用",
         "passage": "段落", "other_passages": "其他检索到的段落", "section": "章节",
-        "figure": "图表", "page": "页码", "score": "得分", "understood_as": "解析为",
+        "figure": "图表", "columns": "表头", "page": "页码", "score": "得分", "understood_as": "解析为",
         "markdown": "答案（Markdown，右上角可复制）", "upload": "添加报告（PDF、Markdown、文本）",
         "indexing": "正在索引", "report": "报告", "file": "文件", "pages": "页数", "chunks": "分块",
         "indexed": "索引时间", "no_reports": "还没有已索引的报告。", "remove_pick": "要删除的报告",
@@ -183,7 +184,8 @@ def _cited_block(citation: Mapping, passage: Mapping | None, labels: Mapping) ->
     else:  # the quote's chunk ranked below the passages shown: show the quote alone
         text = highlight(citation["quote"], [(0, len(citation["quote"]))])
     meta = [(labels["report"], f'{citation["title"]} ({citation["doc"]})'), (labels["section"], citation["section"]),
-            (labels["figure"], citation["figure"]), (labels["page"], str(citation["page"]))]
+            (labels["figure"], citation["figure"]), (labels["columns"], _cells(citation.get("columns", ""))),
+            (labels["page"], str(citation["page"]))]
     return _block(f'{labels["citation"]} [{citation["id"]}]', meta, text, f'cite-{citation["id"]}', selected=True)
 
 
@@ -214,9 +216,16 @@ def answer_markdown(answer: Mapping) -> str:
     lines += ["\n>\n".join(f"> {_inert_markdown(s['text'])} [{s['citation']}]" for s in answer["answer"]), ""]
     for c in answer["citations"]:
         section = " > ".join(_inert_markdown(part) for part in c["section"].split(" > ")) if c["section"] else ""
-        where = "; ".join(p for p in (section, _inert_markdown(c["figure"]), f"p. {c['page']}") if p)
+        columns = _inert_markdown(_cells(c.get("columns", "")))
+        where = "; ".join(p for p in (section, _inert_markdown(c["figure"]), columns and f"columns: {columns}",
+                                      f"p. {c['page']}") if p)
         lines.append(f"[{c['id']}] {_inert_markdown(c['title'])} (`{c['doc'].replace('`', '')}`), {where}")
     return "\n".join(lines)
+
+
+def _cells(row: str) -> str:
+    """A table row's cells for reading: "Item | 2023 | 2022"."""
+    return " | ".join(table_cells(row))
 
 
 def render_notice(lines: list[str]) -> str:

@@ -4,6 +4,7 @@ import pytest
 
 from pdf_factory import write_content_bomb_pdf, write_image_only_pdf, write_pdf, write_placed_pdf, wrap
 from rag.loaders import LoadError, load_document
+from rag.structure import table_header
 
 REPORT_LINE = "2024 年全球经济增速预计为 2.7%，较上年回落。"
 
@@ -147,3 +148,7 @@ def test_table_rows_stay_rows_with_their_cells_apart(tmp_path: Path):
     doc = load_document(write_placed_pdf(tmp_path / "table.pdf", [items]))
     assert doc.text.splitlines()[:5] == ["表1：重点公司营收预测", "公司\t2025E 营收\t2026E 营收", "星河动力\t12.5 亿元\t18.0 亿元",
                                          "天河电池\t35.2 亿元\t41.7 亿元", "资料来源：公司公告，测试研究院"]
+    header = "公司\t2025E 营收\t2026E 营收"
+    assert table_header(doc.text, doc.text.index("天河电池") + 3) == header   # the row's column labels
+    assert table_header(doc.text, doc.text.index(header)) == ""                # a header has none above it
+    assert table_header(doc.text, doc.text.index("资料来源")) == ""             # nor does text after the table

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pdf_factory import write_content_bomb_pdf, write_pdf
+from pdf_factory import write_content_bomb_pdf, write_pdf, write_placed_pdf
 from rag.embeddings import Embedder
 from rag.evaluation import judge, summarise
 from rag.index import IndexUnavailable, ReportIndex, write_lock
@@ -171,6 +171,24 @@ def test_a_question_that_names_a_company_and_year_prefers_that_report(tmp_path, 
     assert qa.ask("Costco capital expenditures").passages[0].chunk.doc_name == "COSTCO_2021_10K.md"
     unnamed = qa.ask("What were capital expenditures in fiscal 2022?")
     assert unnamed.passages[0].chunk.doc_name == "BOEING_2022_10K.md"   # years in the text still count
+
+
+def test_a_number_quoted_from_a_table_row_is_cited_with_its_column_labels(tmp_path, embedder):
+    rows = [("Year ended December 31,", "2020", "2019"), ("Net revenue", "$9,498", "$4,714"),
+            ("Net income (loss)", "$213", "$375")]
+    items = [(60, 740, "Table 4: Consolidated statements of operations", 10)]
+    for r, cells in enumerate(rows):
+        items += [(60 + 180 * c, 710 - 18 * r, cell, 10) for c, cell in enumerate(cells)]
+    items.append((60, 640, "Source: company filings.", 9))
+    corpus = tmp_path / "filings"
+    corpus.mkdir()
+    write_placed_pdf(corpus / "statements.pdf", [items])
+    settings = replace(Settings(), index_dir=tmp_path / "index")
+    index_paths([corpus], settings, embedder)
+    answer = ReportQA.open(settings, embedder).ask("How much was net income in 2020?")
+    citation = answer.citations[0]
+    assert answer.answerable and citation.quote == "Net income (loss)\t$213\t$375"
+    assert citation.columns == "Year ended December 31,\t2020\t2019" and citation.figure.startswith("Table 4")
 
 
 def test_an_index_made_with_an_older_tokenizer_is_retokenized_not_rebuilt(tmp_path, embedder):

@@ -77,6 +77,14 @@ def test_markdown_export_names_report_section_figure_and_page():
     assert "[1] Report A 1 (`a.md`), 2. Supply > 2.1 Capacity; Figure 3: Capacity; p. 4" in text
 
 
+def test_a_quoted_table_row_shows_its_column_labels():
+    row = "Net income\t213\t375"
+    answer = make_answer(f"Year ended\t2020\t2019\n{row}\n", row)
+    answer["citations"][0]["columns"] = "Year ended\t2020\t2019"
+    assert "Table columns: Year ended | 2020 | 2019" in html.unescape(render_sources(answer, "c1", EN, 0))
+    assert "columns: Year ended | 2020 | 2019; p. 4" in answer_markdown(answer)
+
+
 def test_markdown_export_keeps_hostile_report_text_inert():
     hostile = 'Sales rose <script>alert(1)</script> <img src=x onerror=alert(1)> [click](javascript:alert(1)) 5%.'
     answer = make_answer()
