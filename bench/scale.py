@@ -10,7 +10,8 @@ Measures the two retrieval halves as the index uses them: exact inner-product se
 IndexIDMap2(IndexFlatIP) of 384-dimensional normalised vectors, and BM25 scoring over a sparse matrix
 of random Zipf-distributed token lists (one query of 8 terms; built up to 200k chunks, since the
 synthetic token lists alone outgrow memory beyond). Prints p50/p95 per size and the vector memory
-per 100k chunks, and writes them to bench/results/scale.json for bench/plot.py. The question embedding
+per 100k chunks, and writes them to bench/results/scale.json for bench/plot.py (rows of sizes not
+measured this time are kept). The question embedding
 (~10 ms) and answer extraction come on top.
 """
 from __future__ import annotations
@@ -135,6 +136,9 @@ def main() -> None:
         rows[-1].update({k: v for k, v in answering[nearest].items() if k != "size"})
     out = ROOT / "bench" / "results" / "scale.json"
     out.parent.mkdir(parents=True, exist_ok=True)
+    earlier = json.loads(out.read_text(encoding="utf-8")) if out.is_file() else []
+    measured = {row["size"] for row in rows}   # sizes not measured this time keep their earlier rows
+    rows = sorted([r for r in earlier if r["size"] not in measured] + rows, key=lambda r: r["size"])
     out.write_text(json.dumps(rows, indent=2), encoding="utf-8")
 
 

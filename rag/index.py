@@ -51,7 +51,8 @@ class DocumentRecord:
     def from_json(cls, data: dict) -> "DocumentRecord":
         doc = data["document"]
         document = Document(doc["doc_id"], doc["name"], doc["text"], [PageSpan(**p) for p in doc["pages"]],
-                            [tuple(f) for f in doc["furniture"]], doc["title_hint"], doc.get("textless_pages", []))
+                            [tuple(f) for f in doc["furniture"]], doc["title_hint"], doc.get("textless_pages", []),
+                            [tuple(span) for span in doc.get("large_type", [])])
         return cls(document, data["title"], [Section(**s) for s in data["sections"]], [Figure(**f) for f in data["figures"]],
                    [Chunk(**c) for c in data["chunks"]], data["tokens"], data.get("date", ""), data["indexed_at"])
 

@@ -46,8 +46,7 @@ def load_document(path: Path, name: str | None = None) -> Document:
             raise LoadError("empty file")
         if suffix == ".pdf":
             doc_id = file_id(path)
-            text, pages, furniture, title, textless = _pdf_text(path)
-            return Document(doc_id, name, text, pages, furniture, title, textless)
+            return _pdf_document(path, doc_id, name)
         if size > MAX_TEXT_BYTES:
             raise LoadError(f"text file of {size / 2**20:.0f} MB, more than the limit of "
                             f"{MAX_TEXT_BYTES / 2**20:.0f} MB for one report; split it into reports")
@@ -110,10 +109,12 @@ _HEADING_LINE = re.compile(
 )
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
 _SOFT_HYPHENS = ("\x02", "\xad", "\ufffe")
+_LARGE_TYPE = 1.2   # a paragraph this many times the body's type size reads as a heading
+_DISPLAY_TYPE = 2.5   # ... and the largest such on the cover, this much larger, as the title
 
 
-def _pdf_text(path: Path) -> tuple[str, list[PageSpan], list[tuple[int, int]], str, list[int]]:
-    page_lines, furniture_flags, title = _read_pdf_isolated(path)
+def _pdf_document(path: Path, doc_id: str, name: str) -> Document:
+    page_lines, furniture_flags, metadata_title = _read_pdf_isolated(path)
     if not any(page_lines):
         raise LoadError("no text layer on any page (scanned or image-only PDF)")
     textless = [number for number, lines in enumerate(page_lines, start=1) if not lines]
@@ -121,7 +122,9 @@ def _pdf_text(path: Path) -> tuple[str, list[PageSpan], list[tuple[int, int]], s
     for number, (lines, flags) in enumerate(zip(page_lines, furniture_flags), start=1):
         body_pages.append([line for i, line in enumerate(lines) if i not in flags])
         furniture_lines += [(number, line) for i, (line, _) in enumerate(lines) if i in flags]
-    text, pages = _join_pages(body_pages)
+    body_size = _body_size([pair for lines in body_pages for pair in lines])
+    text, pages, paragraphs = _join_pages(body_pages, body_size)
+    large_type = [(s, e, size) for s, e, size in paragraphs if size >= _LARGE_TYPE * body_size and e - s <= 150]
     furniture = []
     if furniture_lines:
         text += "\n\n"
@@ -130,7 +133,28 @@ def _pdf_text(path: Path) -> tuple[str, list[PageSpan], list[tuple[int, int]], s
             text += line + "\n"
             furniture.append((start, start + len(line)))
             pages.append(PageSpan(start, start + len(line) + 1, number))
-    return text, pages, furniture, _running_title(furniture_lines) or title, textless
+    title = _cover_title(text, pages, large_type, body_size) or metadata_title or _running_title(furniture_lines)
+    return Document(doc_id, name, text, pages, furniture, title, textless, large_type)
+
+
+def _body_size(sized_lines: list[tuple[str, float]]) -> float:
+    """The type size of most of the text: the character-weighted median of the line sizes."""
+    weighted = sorted((size, len(line)) for line, size in sized_lines)
+    half, seen = sum(n for _, n in weighted) / 2, 0
+    for size, count in weighted:
+        seen += count
+        if seen >= half:
+            return size
+    return 0.0
+
+
+def _cover_title(text: str, pages: list[PageSpan], large_type: list[tuple[int, int, float]], body_size: float) -> str:
+    """The largest type on the first page when it is display type (a logo or a stamp in larger type
+    than the body, such as "内部参考", is not trusted over the metadata)."""
+    first_page_end = pages[0].end if pages else len(text)
+    candidates = [(size, text[s:e].strip()) for s, e, size in large_type
+                  if s < first_page_end and size >= _DISPLAY_TYPE * body_size and 4 <= e - s <= 150]
+    return max(candidates, key=lambda pair: pair[0])[1] if candidates else ""
 
 
 def _read_pdf_isolated(path: Path) -> tuple[list[list[tuple[str, float]]], list[set[int]], str]:
@@ -197,7 +221,8 @@ def _pdf_page_lines(path: str, max_pages: int) -> tuple[list[PageLines], str]:
 def _metadata_title(pdf) -> str:
     title = (pdf.get_metadata_dict().get("Title") or "").strip()
     generic = re.search(r"^(untitled|microsoft word|powerpoint|document\d*)|\.(docx?|pdf|pptx?)$", title, re.IGNORECASE)
-    return "" if generic or len(title) < 4 else title
+    wordy = len(re.findall(r"[A-Za-z\u3400-\u9fff]", title)) >= 4   # not a filing number such as 0000764478-23-000006
+    return "" if generic or not wordy else title
 
 
 def _running_title(furniture_lines: list[tuple[int, str]]) -> str:
@@ -206,30 +231,41 @@ def _running_title(furniture_lines: list[tuple[int, str]]) -> str:
     return counts.most_common(1)[0][0] if counts else ""
 
 
-def _join_pages(body_pages: list[list[tuple[str, float]]]) -> tuple[str, list[PageSpan]]:
-    """Join wrapped lines into paragraphs, across page breaks too, recording each page's span.
-    Lines come with their type size: a change of size (a title over body text) ends a paragraph."""
+def _join_pages(body_pages: list[list[tuple[str, float]]], body_size: float
+                ) -> tuple[str, list[PageSpan], list[tuple[int, int, float]]]:
+    """Join wrapped lines into paragraphs, across page breaks too, recording each page's span and each
+    paragraph's (start, end, largest type size). A change of size (a title over body text) ends a paragraph;
+    lines of one large size (a title set over two or three lines) make one."""
     parts: list[str] = []
     length = 0
     pages: list[PageSpan] = []
+    paragraphs: list[tuple[int, int, float]] = []
+    paragraph_start, paragraph_size = 0, 0.0
     previous, previous_width, previous_size = "", 0, 0.0
     for number, sized_lines in enumerate(body_pages, start=1):
         width = _typical_width([line for line, _ in sized_lines])
         for i, (line, size) in enumerate(sized_lines):
             if previous:
                 resized = max(size, previous_size) > 1.25 * max(min(size, previous_size), 0.1)
-                glue = "\n" if resized else _glue(previous, line, previous_width)
+                display = size == previous_size >= _LARGE_TYPE * body_size and i > 0 and not previous.endswith(_TERMINAL)
+                glue = "\n" if resized else _soft_glue(previous, line) if display else _glue(previous, line, previous_width)
                 if glue == "" and previous.endswith(_SOFT_HYPHENS):
                     parts[-1] = parts[-1][:-1]
                     length -= 1
+                if glue == "\n":
+                    paragraphs.append((paragraph_start, length, paragraph_size))
+                    paragraph_start, paragraph_size = length + 1, 0.0
                 parts.append(glue)
                 length += len(glue)
             if i == 0:
                 pages.append(PageSpan(length, length, number))
             parts.append(line)
             length += len(line)
+            paragraph_size = max(paragraph_size, size)
             previous, previous_width, previous_size = line, width, size
-    return "".join(parts) + "\n", _close_gaps(pages, length + 1)
+    if previous:
+        paragraphs.append((paragraph_start, length, paragraph_size))
+    return "".join(parts) + "\n", _close_gaps(pages, length + 1), paragraphs
 
 
 def _typical_width(lines: list[str]) -> int:
@@ -247,11 +283,15 @@ def _close_gaps(pages: list[PageSpan], total: int) -> list[PageSpan]:
     return closed
 
 
+def _soft_glue(previous: str, line: str) -> str:
+    return "" if _CJK.match(previous[-1]) or _CJK.match(line[0]) else " "
+
+
 def _glue(previous: str, line: str, width: int) -> str:
     """What goes between two lines: nothing (a wrapped Chinese line), a space, or a newline."""
     if (_BLOCK_START.match(line) or _OWN_LINE.match(previous) or _HEADING_LINE.match(previous)
             or previous.endswith(_TERMINAL) or len(previous) < 0.6 * width or "\t" in previous + line):   # table rows
         return "\n"
-    if _CJK.match(previous[-1]) or _CJK.match(line[0]) or previous.endswith(_SOFT_HYPHENS + ("-",)):
+    if previous.endswith(_SOFT_HYPHENS + ("-",)):
         return ""
-    return " "
+    return _soft_glue(previous, line)

@@ -28,6 +28,8 @@ class Document:
     furniture: list[tuple[int, int]] = field(default_factory=list)  # running headers/footers
     title_hint: str = ""  # a PDF's metadata title or running header, when it has one
     textless_pages: list[int] = field(default_factory=list)  # PDF pages without a text layer (scans)
+    large_type: list[tuple[int, int, float]] = field(default_factory=list)  # PDF paragraphs printed larger than
+    # the body text: (start, end, type size in pt); headings a reader sees by their size alone
 
     @functools.cached_property
     def _page_starts(self) -> list[int]:

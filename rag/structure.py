@@ -55,6 +55,8 @@ _BOLD_LEAD = re.compile(r"^\*\*(?P<lead>[^*\n]{2,60}?)\*\*")
 _MARKUP = re.compile(r"^[#>*\s]+|[*\s]+$")
 _MAJOR_STYLES = {"cn_number", "caps"}
 _MAX_HEADING_CHARS = 60
+_MAX_LAYOUT_HEADING_CHARS = 120   # a heading printed large may run longer than a numbered one
+_SENTENCE_ENDS = ("。", "；", ";", "，", ",", ".", "！", "？", "!", "?")
 _SOURCE_LINE_REACH = 40   # lines after a caption (a table's rows) within which its source line may come
 
 
@@ -75,14 +77,15 @@ def parse_report(doc: Document) -> ReportStructure:
     stack: list[tuple[str, int]] = []   # (style, section index) from the top level down
     pending_figure: Figure | None = None   # a caption still waiting for its source line
     pending_since = 0
+    large_type = _large_type_ranks(doc)
     for number, line in enumerate(lines):
         if (line.start, line.end) in furniture:
             blocks.append(Block(line.start, line.end, "furniture", -1))
             continue
-        heading = _heading(doc.text, line)
+        heading = _heading(doc.text, line) or _layout_heading(line, large_type, repeated)
         if heading:
             style, heading_text = heading
-            if style == "markdown1" and not sections and line.start < 300:
+            if (_explicit_rank(style) == 1 and not sections or heading_text == doc.title_hint) and line.start < 300:
                 blocks.append(Block(line.start, line.end, "heading", -1))   # the document's title line
                 continue
             _close_sections(sections, stack, style, line.start)
@@ -252,6 +255,24 @@ def _heading(text: str, line: _Line) -> tuple[str, str] | None:
     return None
 
 
+def _large_type_ranks(doc: Document) -> dict[int, int]:
+    """Start offset of each large-type paragraph -> its size's rank among them (1 = largest, at most 3)."""
+    sizes = sorted({round(size * 2) / 2 for _, _, size in doc.large_type}, reverse=True)
+    return {start: min(sizes.index(round(size * 2) / 2) + 1, 3) for start, _, size in doc.large_type}
+
+
+def _layout_heading(line: _Line, large_type: dict[int, int], repeated: set[str]) -> tuple[str, str] | None:
+    """A short line set in large type that no text rule took for a heading: a heading by its looks
+    (not a credit line printed under every chart, not a drop cap)."""
+    content = line.text
+    rank = large_type.get(line.start)
+    if rank is None or len(content) > _MAX_LAYOUT_HEADING_CHARS or content.endswith(_SENTENCE_ENDS) \
+            or _CAPTION.match(content) or SOURCE_LINE.match(content) or _repeat_key(content) in repeated \
+            or len(re.findall(r"[A-Za-z\u3400-\u9fff]", content)) < 2:
+        return None
+    return f"layout{rank}", content
+
+
 def _is_caps_heading(content: str) -> bool:
     words = re.findall(r"[A-Za-z]+", content)
     return (2 <= len(content) <= 60 and len(words) >= 1 and content.upper() == content
@@ -265,7 +286,7 @@ def _close_sections(sections: list[Section], stack: list[tuple[str, int]], style
 
     while stack and stack[-1][0] == "bold":
         pop()
-    if style in ("special", "chapter") or style.startswith("markdown") and _markdown_rank(style) == 1:
+    if style in ("special", "chapter") or _explicit_rank(style) == 1:
         while stack:
             pop()
         return
@@ -274,17 +295,19 @@ def _close_sections(sections: list[Section], stack: list[tuple[str, int]], style
         while stack and stack[-1][0] != style:
             pop()
         pop()
-    elif style.startswith("markdown"):
-        # Markdown levels are explicit: close every deeper or unmarked heading.
-        while stack and not 0 < _markdown_rank(stack[-1][0]) < _markdown_rank(style):
+    elif _explicit_rank(style):
+        # Markdown levels and type sizes rank headings explicitly: close every deeper or unranked one.
+        while stack and not 0 < _explicit_rank(stack[-1][0]) < _explicit_rank(style):
             pop()
-    elif stack and stack[0][0] == "special" and (style in _MAJOR_STYLES or style.startswith("markdown")):
+    elif stack and stack[0][0] == "special" and (style in _MAJOR_STYLES or _explicit_rank(style)):
         while stack:
             pop()
 
 
-def _markdown_rank(style: str) -> int:
-    return int(style[len("markdown"):]) if style.startswith("markdown") else 0
+def _explicit_rank(style: str) -> int:
+    """1 for "markdown1" / "layout1" (a Markdown level or a type-size rank), 0 for other styles."""
+    match = re.fullmatch(r"(?:markdown|layout)(\d)", style)
+    return int(match.group(1)) if match else 0
 
 
 def _caption(content: str) -> tuple[str, str] | None:

@@ -4,7 +4,7 @@ import pytest
 
 from pdf_factory import write_content_bomb_pdf, write_image_only_pdf, write_pdf, write_placed_pdf, wrap
 from rag.loaders import LoadError, load_document
-from rag.structure import table_header
+from rag.structure import parse_report, table_header
 
 REPORT_LINE = "2024 年全球经济增速预计为 2.7%，较上年回落。"
 
@@ -152,3 +152,22 @@ def test_table_rows_stay_rows_with_their_cells_apart(tmp_path: Path):
     assert table_header(doc.text, doc.text.index("天河电池") + 3) == header   # the row's column labels
     assert table_header(doc.text, doc.text.index(header)) == ""                # a header has none above it
     assert table_header(doc.text, doc.text.index("资料来源")) == ""             # nor does text after the table
+
+
+def test_headings_and_title_are_read_from_type_size(tmp_path: Path):
+    """Unnumbered headings a reader knows by their size: a cover title set over two lines in 30 pt,
+    a 16 pt heading, 10 pt body text; a 16 pt line repeated on every page (a credit) is no heading."""
+    body = wrap("全球储能装机在二零二五年继续增长，其中中国市场贡献过半，海外市场的增速更快一些。", 30)
+    cover = [(60, 760, "全球储能产业", 30), (60, 720, "年度展望报告", 30)]
+    cover += [(60, 650 - 16 * i, line, 10) for i, line in enumerate(body)]
+    pages = [cover]
+    for heading in ("海外市场加速扩张", "国内市场保持领先"):
+        page = [(60, 760, heading, 16)] + [(60, 730 - 16 * i, line, 10) for i, line in enumerate(body * 3)]
+        pages.append(page + [(60, 60, "测试研究院数据中心", 16)])
+    pages.append([(60, 760, "附录", 10)] + [(60, 730, "测试研究院数据中心", 16)])
+    doc = load_document(write_placed_pdf(tmp_path / "layout.pdf", pages))
+    assert doc.title_hint == "全球储能产业年度展望报告"   # the two title lines make one paragraph
+    structure = parse_report(doc)
+    assert [s.heading for s in structure.sections] == ["海外市场加速扩张", "国内市场保持领先"]
+    second = structure.sections[1]
+    assert doc.page_at(second.start) == 3 and doc.text[second.start:].startswith("国内市场保持领先")
