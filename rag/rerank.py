@@ -171,8 +171,9 @@ class SentenceReranker:
                 continue
             held = sum(w * (1.0 if t in terms else self.settings.context_weight if t in context else 0.0)
                        for t, w in asked.weights.items()) / total
+            lead_in = max(text.rfind("\n", chunk.start, start) + 1, chunk.start)   # its paragraph, within the chunk
             numbers_ok = not asked.numbers or (
-                asked.numbers - asked.years <= _numbers(text[text.rfind("\n", chunk.start, start) + 1:end] + " ".join(path))
+                asked.numbers - asked.years <= _numbers(text[lead_in:end] + " ".join(path))
                 and asked.years <= chunk_numbers)   # values in the sentence or its lead-in; years anywhere near
             type_ok = (not asked.wants_number or bool(_HAS_NUMBER.search(sentence))) and \
                       (not asked.wants_date or bool(_HAS_DATE.search(sentence)))
