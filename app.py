@@ -59,7 +59,7 @@ class Library:
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self._qa = ReportQA.open(settings)
+        self._qa = ReportQA.open(settings).warm_up()
         self._swap = threading.Lock()
         self._writing = threading.Lock()   # one index change at a time: each rewrites the index folder
 
@@ -94,7 +94,7 @@ class Library:
             self._reopen()
 
     def _reopen(self) -> None:
-        qa = ReportQA.open(self.settings, self.qa.embedder)
+        qa = ReportQA.open(self.settings, self.qa.embedder).warm_up()   # the old one answers meanwhile
         with self._swap:
             self._qa = qa
 

@@ -36,6 +36,13 @@ class ReportQA:
             embedder = Embedder(model, backend=backend)
         return cls(index, embedder, settings)
 
+    def warm_up(self) -> "ReportQA":
+        """Load the model and build what the first question would otherwise wait for (BM25, the row
+        maps, the report names): seconds at tens of thousands of chunks."""
+        self.embedder.embed_query("warm up")
+        _ = self.index.bm25, self.index.row_of_id, self.index.names   # each is built on first use
+        return self
+
     def ask(self, question: str, docs: list[str] | None = None, top_k: int | None = None) -> Answer:
         question = check_question(question, self.settings.max_question_chars)
         self._check_docs(docs)
