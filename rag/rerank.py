@@ -17,7 +17,7 @@ from .index import DocumentRecord, ReportIndex, section_at
 from .keyword import tokenize
 from .schema import Chunk, Passage
 from .settings import RerankSettings
-from .structure import SOURCE_LINE, figure_mentions
+from .structure import SOURCE_LINE, asks_about_boilerplate, figure_mentions
 
 _ASKS_NUMBER = re.compile(r"多少|几[个家年月天次倍%]|几成|多大|多高|多长|多久|比例|占比|百分之|增速|增长率|规模|金额|价格|"
                           r"how (many|much|large|big|long)|what (percentage|share|proportion|amount|price)|\bpercent",
@@ -67,6 +67,7 @@ class _Question:
     wants_names: set[str]     # part-of-speech tags an answer must hold a new word of (who / where)
     is_chinese: bool
     naming: dict[str, set[str]]   # report -> question terms its file name holds ("best", "buy")
+    boilerplate: bool             # asks about a disclaimer, ratings or contacts
 
 
 def _numbers(text: str) -> set[str]:
@@ -146,6 +147,7 @@ class SentenceReranker:
                         (_PLACE_TAGS if _ASKS_PLACE.search(question) else set()),
             is_chinese=is_chinese(question),
             naming=self.index.names.naming_terms(question),
+            boilerplate=asks_about_boilerplate(question),
         )
 
     def _score_passage(self, asked: _Question, passage: Passage, record: DocumentRecord) -> list[ScoredSentence]:
@@ -179,7 +181,7 @@ class SentenceReranker:
                       (not asked.wants_date or bool(_HAS_DATE.search(sentence)))
             names_figure = bool(asked.figures & set(figure_mentions(sentence)))
             score = held + 0.1 * type_ok + 0.1 * (numbers_ok and bool(asked.numbers)) + 0.3 * names_figure
-            if chunk.kind == "boilerplate":
+            if chunk.kind == "boilerplate" and not asked.boilerplate:
                 score *= 0.5
             anchors_ok = cross_lingual or names_figure or asked.anchors <= (terms | context)
             coverage = (held + 0.5 * names_figure) * (1.0 if anchors_ok else self.settings.missing_anchor_factor)

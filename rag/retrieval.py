@@ -1,12 +1,10 @@
 """Question -> ranked passages: dense (FAISS) and BM25 rankings fused by weighted RRF.
 
 Reports the question names ("Best Buy's FY2023 ...") are searched a second time on their own and
-that ranking fused in too, so their passages rise without hiding the others; boilerplate (disclaimers, rating definitions) ranks below body text unless the question asks
-about it.
+that ranking fused in too, so their passages rise without hiding the others; boilerplate
+(disclaimers, rating definitions) ranks below body text unless the question asks about it.
 """
 from __future__ import annotations
-
-import re
 
 import faiss
 import numpy as np
@@ -15,11 +13,7 @@ from .index import ReportIndex
 from .keyword import tokenize
 from .schema import Chunk, Passage
 from .settings import RetrievalSettings
-from .structure import figure_mentions
-
-_ASKS_BOILERPLATE = re.compile(
-    r"评级|声明|免责|分析师|证书|资格|联系|地址|电话|邮箱|disclaim|disclos|rating|analyst|certif|contact|address",
-    re.IGNORECASE)
+from .structure import asks_about_boilerplate, figure_mentions
 
 
 def reciprocal_rank_fusion(rankings: list[list[int]], weights: list[float], k: int) -> dict[int, float]:
@@ -51,7 +45,7 @@ class Retriever:
             rankings += [self._dense_ranking(query_vector, named, rows), self._keyword_ranking(tokens, named)]
             weights += [self.settings.named_report_weight * w for w in weights]
         fused = reciprocal_rank_fusion(rankings, weights, self.settings.rrf_k)
-        asks_boilerplate = bool(_ASKS_BOILERPLATE.search(question))
+        asks_boilerplate = asks_about_boilerplate(question)
         asked_figures = set(figure_mentions(question))
         if asked_figures:   # "图表3显示了什么" : the chunks holding that figure join the candidates
             fused.update({i: fused.get(i, 0.0) for i, c in enumerate(rows) if asked_figures & set(c.figures)

@@ -152,6 +152,19 @@ def report_date(lines: list[_Line]) -> str:
     return ""
 
 
+_ASKS_BOILERPLATE = re.compile(   # ratings, analysts, contacts, and what a disclaimer says (copyright, liability)
+    r"评级|声明|免责|分析师|证书|资格|联系|地址|电话|邮箱|版权|转载|翻版|复制|引用|侵权|追究|义务|承担.{0,6}责任|"
+    r"保证|担保|不构成|代表.{0,8}观点|观点.{0,10}代表|"
+    r"disclaim|disclos|rating|analyst|certif|contact|address|copyright|reproduc|redistribut|liabilit|warrant|"
+    r"guarantee|represent.{0,20}views|views.{0,20}represent",
+    re.IGNORECASE)
+
+
+def asks_about_boilerplate(question: str) -> bool:
+    """Whether a question is about a report's boilerplate, which otherwise ranks below its body text."""
+    return bool(_ASKS_BOILERPLATE.search(question))
+
+
 def figure_mentions(text: str) -> list[str]:
     """Normalised labels of the figures a passage names, e.g. "如图表3所示" -> ["图表3"]."""
     return list(dict.fromkeys(normalise_label(m.group(0)) for m in _MENTION.finditer(text)))

@@ -77,6 +77,15 @@ def test_unanswerable_sample_questions_are_declined(qa):
         assert not result.answerable and not result.answer and result.message
 
 
+def test_a_question_about_the_disclaimer_is_answered_from_it(qa):
+    """Boilerplate ranks below body text, unless the question is about what a disclaimer says."""
+    result = qa.ask("这份报告的版权归谁所有？", docs=["2026-ai-video-industry-report.md"])
+    assert result.passages[0].chunk.kind == "boilerplate"
+    assert result.answerable and "本报告版权仅为本公司所有" in result.answer[0].text
+    body = qa.ask("AI视频行业面临哪些版权风险？", docs=["2026-ai-video-industry-report.md"])
+    assert body.passages[0].chunk.kind != "boilerplate"   # "版权" in a risk question is about the body
+
+
 def test_answer_citation_names_report_section_figure_and_page(qa):
     result = qa.ask("图表3显示了什么？").to_json()
     assert result["answerable"]
