@@ -17,6 +17,7 @@ from .keyword import tokenize
 from .textnorm import fold
 
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+_STOCK_CODE = re.compile(r"\d{5,6}")
 _LATIN_WORD = re.compile(r"[a-z][a-z0-9&]*|\d+[a-z][a-z0-9]*")
 _SHARED_SHARE = 0.25         # a word in more than this share of the reports' names is generic
 _IN_TEXTS_SHARE = 0.5        # ... and so is a word the text of more than this share of the reports uses
@@ -56,11 +57,12 @@ class ReportNames:
 
 def _name_words(stem: str) -> set[str]:
     """Words of a file name that could name a report: search terms (no stop words) of two or more
-    Chinese characters or three or more Latin letters, and letter-digit names ("3M", "10K")."""
-    folded = fold(re.sub(r"[_\-.]+", " ", stem))
+    Chinese characters or three or more Latin letters, letter-digit names ("3M", "10K") and stock
+    codes ("002594", "00700"; not dates such as 20260105)."""
+    folded = fold(re.sub(r"[_\-.()（）]+", " ", stem))
     letters_and_digits = {w for w in _LATIN_WORD.findall(folded) if not w.isalpha()}
     terms = {t for t in tokenize(folded) if len(t) >= 3 or (len(t) == 2 and "\u3400" <= t[0] <= "\u9fff")}
-    return letters_and_digits | {t for t in terms if not t.isdigit()}
+    return letters_and_digits | {t for t in terms if not t.isdigit() or _STOCK_CODE.fullmatch(t)}
 
 
 def _own_word(word: str, name: str, words: dict[str, set[str]], term_counts: dict[str, Counter]) -> bool:

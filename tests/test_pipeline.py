@@ -200,6 +200,23 @@ def test_a_number_quoted_from_a_table_row_is_cited_with_its_column_labels(tmp_pa
     assert citation.columns == "Year ended December 31,\t2020\t2019" and citation.figure.startswith("Table 4")
 
 
+def test_a_chinese_question_naming_a_company_or_its_stock_code_prefers_its_report(tmp_path, embedder):
+    corpus = tmp_path / "reports"
+    corpus.mkdir()
+    body = "一、盈利预测\n公司 2026 年营业收入预计为 {revenue} 亿元，毛利率预计为 {margin}%。\n二、风险提示\n原材料价格波动。\n"
+    for name, revenue, margin in [("20260105-衡川证券-星河动力(600001)-深度报告", "820", "21.5"),
+                                  ("20260106-衡川证券-天河电池(300002)-点评报告", "3,650", "24.8"),
+                                  ("20260107-衡川证券-云岭矿业(000003)-首次覆盖", "96", "35.2")]:
+        (corpus / f"{name}.md").write_text(body.format(revenue=revenue, margin=margin), "utf-8")
+    settings = replace(Settings(), index_dir=tmp_path / "index")
+    index_paths([corpus], settings, embedder)
+    qa = ReportQA.open(settings, embedder)
+    answer = qa.ask("天河电池2026年的毛利率是多少？")
+    assert answer.passages[0].chunk.doc_name.startswith("20260106") and "24.8%" in answer.answer[0].text
+    assert qa.ask("300002 的营业收入预计多少？").passages[0].chunk.doc_name.startswith("20260106")
+    assert qa.index.names.named_by("衡川证券的报告怎么看毛利率？") == set()   # the broker names every report
+
+
 def test_an_index_made_with_an_older_tokenizer_is_retokenized_not_rebuilt(tmp_path, embedder):
     settings = replace(Settings(), index_dir=tmp_path / "index")
     index_paths([ROOT / "corpus"], settings, embedder)
