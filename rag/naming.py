@@ -29,10 +29,17 @@ class ReportNames:
         """term_counts: report file name -> how often its text uses each search term."""
         words = {name: _name_words(PurePath(name).stem) for name in term_counts}
         in_names = Counter(w for ws in words.values() for w in ws)
-        in_texts = Counter(t for counts in term_counts.values() for t in counts)
+        in_texts: Counter = Counter()
+        most_elsewhere: dict[str, int] = {}   # word -> its highest count in a report its name does not hold
+        for name, counts in term_counts.items():
+            for word in in_names.keys() & counts.keys():
+                in_texts[word] += 1
+                if word not in words[name]:
+                    most_elsewhere[word] = max(most_elsewhere.get(word, 0), counts[word])
         limit = max(1, int(_SHARED_SHARE * len(words)))
         self.words = {name: {w for w in ws if in_names[w] <= limit and in_texts[w] <= _IN_TEXTS_SHARE * len(words)
-                             and _own_word(w, name, words, term_counts)} for name, ws in words.items()}
+                             and _own_word(term_counts[name][w], most_elsewhere.get(w, 0))}
+                      for name, ws in words.items()}
         self.years = {name: set(_YEAR.findall(name)) for name in term_counts}
 
     def named_by(self, question: str) -> set[str]:
@@ -65,11 +72,9 @@ def _name_words(stem: str) -> set[str]:
     return letters_and_digits | {t for t in terms if not t.isdigit() or _STOCK_CODE.fullmatch(t)}
 
 
-def _own_word(word: str, name: str, words: dict[str, set[str]], term_counts: dict[str, Counter]) -> bool:
+def _own_word(own: int, elsewhere: int) -> bool:
     """The report's text uses the word far more than reports not named by it (or no text has it)."""
-    own = term_counts[name][word]
-    others = max((counts[word] for other, counts in term_counts.items() if word not in words[other]), default=0)
-    return own >= _OWN_WORD_RATIO * others and (own > 0 or others == 0)
+    return own >= _OWN_WORD_RATIO * elsewhere and (own > 0 or elsewhere == 0)
 
 
 def _question_words(question: str) -> dict[str, set[str]]:
