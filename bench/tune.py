@@ -22,7 +22,7 @@ from rag.settings import Settings  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval"
 GRID = {
-    "retrieval.named_report_weight": [1.0],
+    "rerank.sentence_weight": [0.5, 1.0],
 }
 
 
