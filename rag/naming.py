@@ -41,6 +41,10 @@ class ReportNames:
                              and _own_word(term_counts[name][w], most_elsewhere.get(w, 0))}
                       for name, ws in words.items()}
         self.years = {name: set(_YEAR.findall(name)) for name in term_counts}
+        self.reports_of: dict[str, set[str]] = {}   # name word -> the reports it names
+        for name, name_words in self.words.items():
+            for word in name_words:
+                self.reports_of.setdefault(word, set()).add(name)
 
     def named_by(self, question: str) -> set[str]:
         """The reports the question names, narrowed to those of the year it asks about if any are."""
@@ -53,12 +57,10 @@ class ReportNames:
         """Report -> the question's search terms that name it ("best", "buy" name BESTBUY_2023_10K)."""
         if len(self.words) < 2:
             return {}
-        spelled = _question_words(question)
-        named = {}
-        for name, words in self.words.items():
-            terms = {t for w in words & spelled.keys() for t in spelled[w]}
-            if terms:
-                named[name] = terms
+        named: dict[str, set[str]] = {}
+        for word, terms in _question_words(question).items():
+            for name in self.reports_of.get(word, ()):
+                named.setdefault(name, set()).update(terms)
         return named
 
 

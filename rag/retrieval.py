@@ -67,10 +67,7 @@ class Retriever:
         return rows if rows is None or allowed is None else rows & allowed
 
     def _allowed_rows(self, docs: list[str] | None) -> np.ndarray | None:
-        if not docs:
-            return None
-        wanted = set(docs)
-        return np.array([c.doc_name in wanted for c in self.index.chunk_rows], dtype=bool)
+        return self.index.rows_of(docs) if docs else None
 
     def _dense_ranking(self, query_vector: np.ndarray, allowed: np.ndarray | None, rows: list[Chunk]) -> list[int]:
         k = min(self.settings.candidates, len(rows))
