@@ -66,7 +66,7 @@ class ReportIndex:
         self._names: ReportNames | None = None
         self._rows: list[Chunk] | None = None
         self._row_of_id: dict[int, int] | None = None
-        self._row_reports: np.ndarray | None = None
+        self._row_reports: tuple[dict[str, int], np.ndarray] | None = None   # report -> ordinal; row -> ordinal
         self._changed: set[str] = set()   # records upserted since loading: written anew on save
         self._sentences: dict[int, list[tuple[int, int, frozenset[str]]]] = {}
         self.generation = ""   # the generation folder it was loaded from or saved to
@@ -181,11 +181,12 @@ class ReportIndex:
 
     def rows_of(self, names: list[str]) -> np.ndarray:
         """A mask over chunk_rows of the chunks of the reports named (one vector operation per question)."""
-        ordinal = {name: i for i, name in enumerate(self.records)}
         if self._row_reports is None:
-            self._row_reports = np.fromiter((ordinal[c.doc_name] for c in self.chunk_rows), np.int32,
-                                            len(self.chunk_rows))
-        return np.isin(self._row_reports, [ordinal[name] for name in names if name in ordinal])
+            ordinal = {name: i for i, name in enumerate(self.records)}
+            self._row_reports = ordinal, np.fromiter((ordinal[c.doc_name] for c in self.chunk_rows), np.int32,
+                                                     len(self.chunk_rows))
+        ordinal, row_reports = self._row_reports
+        return np.isin(row_reports, [ordinal[name] for name in names if name in ordinal])
 
     @property
     def bm25(self) -> BM25:
