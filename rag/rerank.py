@@ -20,6 +20,7 @@ from .settings import RerankSettings
 from .structure import SOURCE_LINE, asks_about_boilerplate, figure_mentions
 
 _ASKS_NUMBER = re.compile(r"多少|几[个家年月天次倍%]|几成|多大|多高|多长|多久|比例|占比|百分之|增速|增长率|规模|金额|价格|"
+                          r"数量|人数|数目|"
                           r"how (many|much|large|big|long)|what (percentage|share|proportion|amount|price)|\bpercent",
                           re.IGNORECASE)
 _ASKS_DATE = re.compile(r"哪天|哪一天|何时|什么时候|哪年|哪一年|几月|几号|日期|时间|\bwhen\b|what date|which (year|month|day)",
@@ -30,6 +31,10 @@ _ASKS_PLACE = re.compile(r"哪里|哪儿|何地|在哪|地点|\bwhere\b", re.IGN
 _PERSON_TAGS = {"nr", "nrfg", "nrt", "nz", "eng"}
 _PLACE_TAGS = {"ns", "nt", "nz", "eng"}
 _SIMILARITY_CHARS = 120   # a sentence's opening says what it is about; its tail costs embedding time
+# words naming the asked kind itself: an answer holds a date, not the word 时间
+_DATE_WORDS = {"时间", "日期", "date", "time"}
+_PLACE_WORDS = {"地点", "地方", "location", "place"}
+_NUMBER_WORDS = {"数量", "数目", "number"}
 _NAME_CHECKED = 15   # top sentences whose names are checked (part-of-speech tagging is the slow part)
 _HAS_NUMBER = re.compile(r"\d|[一二两三四五六七八九十百千万亿]+(个|家|倍|年|亿|万|%|成)")
 _HAS_DATE = re.compile(r"\d{1,4}\s*(年|月|日|号)|[一二三四]季度|\b(19|20)\d\d\b|\b(Q[1-4]|H[12])\b|"
@@ -132,7 +137,12 @@ class SentenceReranker:
 
     def _analyse(self, question: str) -> _Question:
         bm25 = self.index.bm25
-        weights = {t: bm25.term_idf(t) for t in dict.fromkeys(tokenize(question))}
+        wants_number = bool(_ASKS_NUMBER.search(question))
+        wants_date = bool(_ASKS_DATE.search(question))
+        wants_place = bool(_ASKS_PLACE.search(question))
+        kind_words = (_NUMBER_WORDS if wants_number else set()) | (_DATE_WORDS if wants_date else set()) | \
+                     (_PLACE_WORDS if wants_place else set())
+        weights = {t: bm25.term_idf(t) for t in dict.fromkeys(tokenize(question)) if t not in kind_words}
         rarest = max((w for t, w in weights.items() if t in bm25.vocabulary), default=0.0)
         return _Question(
             weights=weights,
@@ -141,10 +151,10 @@ class SentenceReranker:
             numbers=_numbers(question),
             years={n for n in _numbers(question) if _YEAR.fullmatch(n)},
             figures=set(figure_mentions(question)),
-            wants_number=bool(_ASKS_NUMBER.search(question)),
-            wants_date=bool(_ASKS_DATE.search(question)),
+            wants_number=wants_number,
+            wants_date=wants_date,
             wants_names=(_PERSON_TAGS if _ASKS_PERSON.search(question) else set()) |
-                        (_PLACE_TAGS if _ASKS_PLACE.search(question) else set()),
+                        (_PLACE_TAGS if wants_place else set()),
             is_chinese=is_chinese(question),
             naming=self.index.names.naming_terms(question),
             boilerplate=asks_about_boilerplate(question),

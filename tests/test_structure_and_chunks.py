@@ -102,6 +102,12 @@ def test_plural_and_possessive_forms_meet():
     assert tokenize("its status, the U.S. bus") == ["status", "u", "s", "bus"]   # "-us", "-ss" and short words stay
 
 
+def test_question_words_are_not_search_terms():
+    """哪里 / 何时 / 多久 say what is asked, not what it is about: as terms they would favour pages that ask too."""
+    assert tokenize("灵影 2.0 在哪里发布？何时上线？多久更新一次？") == ["灵影", "2.0", "发布", "上线", "更新", "一次"]
+    assert "哪吒" in tokenize("哪吒的导演是谁")   # a name that starts like a question word stays
+
+
 def test_bm25_prefers_the_chunk_with_rare_terms_and_fusion_sums_ranks():
     bm25 = BM25.build([tokenize("灵影 2.0 于 2 月 16 日发布"), tokenize("市场规模达到 120 亿元"), tokenize("灵影 市场")])
     scores = bm25.scores(tokenize("灵影2.0什么时候发布"))
