@@ -29,7 +29,11 @@ _STOPWORDS = set(
     "哪支 哪国 哪座 哪所 哪部 哪种 哪类 哪项 哪条 哪场 哪届 哪次 哪名 哪月 "
     "a an the of in on at to for from by with and or is are was were be been being what which who whom whose "
     "how many much when where why does do did has have had it its this that these those as according report "
-    "please give based shown than into about per fy".split()
+    "please give based shown than into about per fy "
+    # how a question is to be answered, not what it is about ("answer in USD millions using only the
+    # details shown in the income statement")
+    "answer response respond question provide state stated explain rely relying using use only detail "
+    "information within drawing conclusion following best ability abilities primarily usd".split()
 )
 
 
@@ -48,8 +52,8 @@ def tokenize(text: str) -> list[str]:
     for piece in _TOKEN.findall(fold(text)):
         if "\u3400" <= piece[0] <= "\u9fff":
             tokens.extend(t for t in jieba.lcut_for_search(piece) if t not in _STOPWORDS)
-        elif piece not in _STOPWORDS:
-            tokens.append(_singular(piece))
+        elif piece not in _STOPWORDS and (word := _singular(piece)) not in _STOPWORDS:
+            tokens.append(word)
     return tokens
 
 

@@ -106,6 +106,8 @@ def test_question_words_are_not_search_terms():
     """哪里 / 何时 / 多久 say what is asked, not what it is about: as terms they would favour pages that ask too."""
     assert tokenize("灵影 2.0 在哪里发布？何时上线？多久更新一次？") == ["灵影", "2.0", "发布", "上线", "更新", "一次"]
     assert "哪吒" in tokenize("哪吒的导演是谁")   # a name that starts like a question word stays
+    assert tokenize("Using only the details shown in the cash flow statement, answer in USD millions.") == \
+        ["cash", "flow", "statement", "million"]   # how to answer is not what it is about
 
 
 def test_bm25_prefers_the_chunk_with_rare_terms_and_fusion_sums_ranks():
