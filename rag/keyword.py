@@ -21,7 +21,7 @@ from .textnorm import fold
 TOKENIZER_VERSION = "jieba-sstem-v3"   # stored with an index: its BM25 terms are re-derived when this changes
 _TOKEN = re.compile(r"[a-z]+(?:['’][a-z]+)?|\d+(?:\.\d+)?%?|[\u3400-\u9fff]+")
 _STOPWORDS = set(
-    "的 了 是 在 和 与 及 或 等 对 为 将 会 也 而 并 其 之 以 于 中 上 下 这 那 有 被 从 到 由 把 让 就 都 又 "
+    "的 了 是 在 和 与 及 或 等 对 为 将 会 将会 也 而 并 其 之 以 于 中 上 下 这 那 有 被 从 到 由 把 让 就 都 又 "
     "吗 呢 吧 啊 么 什么 哪些 哪个 哪 怎么 怎样 如何 多少 几 是否 为何 为什么 请问 根据 报告 本报告 该 "
     "有何 有哪些 情况 特点 方面 是什么 分别 各家 各 看 看法 怎么看 观点 谈谈 介绍 一下 说说 "
     "谁 哪位 哪家 哪年 哪天 什么样 这份 这篇 这些 那些 "
@@ -47,14 +47,30 @@ def _jieba():
 
 def tokenize(text: str) -> list[str]:
     """Search tokens: folded (width, case, spacing), Chinese cut for search, stop words dropped."""
+    return [token for group in term_groups(text) for token in group]
+
+
+def term_groups(text: str) -> list[list[str]]:
+    """Search tokens grouped by the word they were cut from, so one concept counts once when a
+    question's terms are weighed: 第三季度 -> [第三, 三季, 季度, 第三季, 三季度, 第三季度] (jieba's search mode)."""
     jieba = _jieba()
-    tokens = []
+    groups = []
     for piece in _TOKEN.findall(fold(text)):
         if "\u3400" <= piece[0] <= "\u9fff":
-            tokens.extend(t for t in jieba.lcut_for_search(piece) if t not in _STOPWORDS)
+            for word in jieba.cut(piece):
+                group = [t for t in _search_grams(jieba.dt.FREQ, word) if t not in _STOPWORDS]
+                if group:
+                    groups.append(group)
         elif piece not in _STOPWORDS and (word := _singular(piece)) not in _STOPWORDS:
-            tokens.append(word)
-    return tokens
+            groups.append([word])
+    return groups
+
+
+def _search_grams(frequencies: dict[str, int], word: str) -> list[str]:
+    """The word's dictionary 2- and 3-grams, then the word: what jieba.cut_for_search yields for it."""
+    grams = [word[i:i + 2] for i in range(len(word) - 1) if frequencies.get(word[i:i + 2])] if len(word) > 2 else []
+    grams += [word[i:i + 3] for i in range(len(word) - 2) if frequencies.get(word[i:i + 3])] if len(word) > 3 else []
+    return [*grams, word]
 
 
 def _singular(word: str) -> str:

@@ -1,6 +1,7 @@
 """Candidate passages -> scored sentences, and passages re-ordered by their best sentence.
 
-A sentence scores by how much of the question's key terms (IDF-weighted) it holds, counting at a
+A sentence scores by how much of the question's key terms (IDF-weighted; a word and the sub-words jieba's
+search mode cuts from it count once, at the weight of the rarest) it holds, counting at a
 discount the terms in its section path, report title or file name, or previous sentence; by whether it carries
 what the question asks for (a number, a date) and the numbers and figures the question names.
 Across languages shared terms are rare, so the dense similarity of question and sentence stands in.
@@ -14,7 +15,7 @@ from typing import Callable
 import numpy as np
 
 from .index import DocumentRecord, ReportIndex, section_at
-from .keyword import tokenize
+from .keyword import term_groups, tokenize
 from .schema import Chunk, Passage
 from .settings import RerankSettings
 from .structure import SOURCE_LINE, asks_about_boilerplate, figure_mentions
@@ -62,10 +63,11 @@ class ScoredSentence:
 
 @dataclass
 class _Question:
-    weights: dict[str, float]
+    idf: dict[str, float]
+    concepts: list[tuple[tuple[str, ...], float]]   # a word's search tokens and its weight: counted once
     numbers: set[str]
     years: set[str]
-    anchors: set[str]         # the question's rarest terms: the thing it is about must be there
+    anchors: list[frozenset[str]]   # the question's rarest concepts: the thing it is about must be there
     figures: set[str]
     wants_number: bool
     wants_date: bool
@@ -73,6 +75,18 @@ class _Question:
     is_chinese: bool
     naming: dict[str, set[str]]   # report -> question terms its file name holds ("best", "buy")
     boilerplate: bool             # asks about a disclaimer, ratings or contacts
+
+
+def _concept_weight(group: tuple[str, ...], idf: dict[str, float], vocabulary: dict[str, int]) -> float:
+    """A word's weight is its rarest indexed token's IDF (an unindexed compound cannot be held as such)."""
+    known = [idf[t] for t in group if t in vocabulary]
+    return max(known) if known else max(idf[t] for t in group)
+
+
+def _can_anchor(group: tuple[str, ...]) -> bool:
+    """Numbers and lone Chinese characters (给, 被) say too little to decide what a sentence is about."""
+    word = group[-1]
+    return not word.replace(".", "").isdigit() and not (len(word) == 1 and _CJK.match(word))
 
 
 def _numbers(text: str) -> set[str]:
@@ -105,7 +119,7 @@ class SentenceReranker:
     def score_sentences(self, question: str, passages: list[Passage], query_vector: np.ndarray,
                         embed: SentenceEmbedder | None) -> list[ScoredSentence]:
         asked = self._analyse(question)
-        if not asked.weights:
+        if not asked.concepts:
             return []
         scored: list[ScoredSentence] = []
         cross: list[ScoredSentence] = []
@@ -142,12 +156,15 @@ class SentenceReranker:
         wants_place = bool(_ASKS_PLACE.search(question))
         kind_words = (_NUMBER_WORDS if wants_number else set()) | (_DATE_WORDS if wants_date else set()) | \
                      (_PLACE_WORDS if wants_place else set())
-        weights = {t: bm25.term_idf(t) for t in dict.fromkeys(tokenize(question)) if t not in kind_words}
-        rarest = max((w for t, w in weights.items() if t in bm25.vocabulary), default=0.0)
+        groups = dict.fromkeys(tuple(t for t in group if t not in kind_words) for group in term_groups(question))
+        idf = {t: bm25.term_idf(t) for group in groups for t in group}
+        concepts = [(group, _concept_weight(group, idf, bm25.vocabulary)) for group in groups if group]
+        rarest = max((w for group, w in concepts if any(t in bm25.vocabulary for t in group)), default=0.0)
         return _Question(
-            weights=weights,
-            anchors={t for t, w in weights.items() if w >= self.settings.anchor_idf_share * rarest
-                     and t in bm25.vocabulary and not t.isdigit()},
+            idf=idf,
+            concepts=concepts,
+            anchors=[frozenset(group) for group, w in concepts if w >= self.settings.anchor_idf_share * rarest
+                     and any(t in bm25.vocabulary for t in group) and _can_anchor(group)],
             numbers=_numbers(question),
             years={n for n in _numbers(question) if _YEAR.fullmatch(n)},
             figures=set(figure_mentions(question)),
@@ -166,7 +183,7 @@ class SentenceReranker:
         naming_terms = asked.naming.get(chunk.doc_name, set())   # a report the question names: its file name counts
         title_terms = set(tokenize(record.title)) | naming_terms
         section_terms: dict[tuple[str, ...], set[str]] = {}
-        total = sum(asked.weights.values())
+        total = sum(w for _, w in asked.concepts)
         cross_lingual = asked.is_chinese != is_chinese(chunk.text)
         items = []
         previous_terms: frozenset[str] = frozenset()
@@ -181,8 +198,9 @@ class SentenceReranker:
             previous_terms = terms
             if len(sentence) < 4 or SOURCE_LINE.match(sentence) or sentence.lstrip("#* ") in path:
                 continue
-            held = sum(w * (1.0 if t in terms else self.settings.context_weight if t in context else 0.0)
-                       for t, w in asked.weights.items()) / total
+            credit = {t: 1.0 if t in terms else self.settings.context_weight if t in context else 0.0 for t in asked.idf}
+            held = sum(min(weight, max(asked.idf[t] * credit[t] for t in group))
+                       for group, weight in asked.concepts) / total
             lead_in = max(text.rfind("\n", chunk.start, start) + 1, chunk.start)   # its paragraph, within the chunk
             numbers_ok = not asked.numbers or (
                 asked.numbers - asked.years <= _numbers(text[lead_in:end] + " ".join(path))
@@ -193,7 +211,7 @@ class SentenceReranker:
             score = held + 0.1 * type_ok + 0.1 * (numbers_ok and bool(asked.numbers)) + 0.3 * names_figure
             if chunk.kind == "boilerplate" and not asked.boilerplate:
                 score *= 0.5
-            anchors_ok = cross_lingual or names_figure or asked.anchors <= (terms | context)
+            anchors_ok = cross_lingual or names_figure or all(any(credit[t] for t in anchor) for anchor in asked.anchors)
             coverage = (held + 0.5 * names_figure) * (1.0 if anchors_ok else self.settings.missing_anchor_factor)
             items.append(ScoredSentence(chunk, start, end, score, coverage, type_ok and numbers_ok, cross_lingual))
         return items

@@ -217,6 +217,22 @@ def test_a_chinese_question_naming_a_company_or_its_stock_code_prefers_its_repor
     assert qa.index.names.named_by("衡川证券的报告怎么看毛利率？") == set()   # the broker names every report
 
 
+def test_a_compound_word_counts_once_when_a_sentence_is_weighed(tmp_path, embedder):
+    """第三季度 is cut into six search tokens; the answer says 三季度. Counted token by token, the
+    missing 第三 / 第三季 / 第三季度 outweighed the whole rest of the question and the answer was declined."""
+    corpus = tmp_path / "reports"
+    corpus.mkdir()
+    regions = "美国 欧元区 英国 加拿大 澳大利亚 韩国 印度".split()
+    sections = [f"{n}、{r}经济\n2023 年三季度{r}经济表现平稳，消费和投资小幅回升。\n" for n, r in zip("二三四五六七八", regions)]
+    (corpus / "全球经济展望.md").write_text(
+        "一、日本经济\n上半年日本经济温和复苏，个人消费小幅回升。但 2023 年三季度日本经济增长形势急转直下，"
+        "GDP 环比折年率降至-2.1%。\n" + "".join(sections), "utf-8")
+    settings = replace(Settings(), index_dir=tmp_path / "index")
+    index_paths([corpus], settings, embedder)
+    answer = ReportQA.open(settings, embedder).ask("2023年第三季度日本经济的表现如何？")
+    assert answer.answerable and answer.answer[0].text.startswith("但 2023 年三季度日本经济增长形势急转直下")
+
+
 def test_an_index_made_with_an_older_tokenizer_is_retokenized_not_rebuilt(tmp_path, embedder):
     settings = replace(Settings(), index_dir=tmp_path / "index")
     index_paths([ROOT / "corpus"], settings, embedder)
