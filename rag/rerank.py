@@ -24,7 +24,8 @@ _ASKS_NUMBER = re.compile(r"多少|几[个家年月天次倍%]|几成|多大|多
                           r"数量|人数|数目|"
                           r"how (many|much|large|big|long)|what (percentage|share|proportion|amount|price)|\bpercent",
                           re.IGNORECASE)
-_ASKS_DATE = re.compile(r"哪天|哪一天|何时|什么时候|哪年|哪一年|几月|几号|日期|时间|\bwhen\b|what date|which (year|month|day)",
+_ASKS_DATE = re.compile(r"哪天|哪一天|何时|什么时候|哪年|哪一年|几月|几号|日期|(?<!持续|多长|多少)时间(?!段|跨度)|"
+                        r"\bwhen\b|what date|which (year|month|day)",
                         re.IGNORECASE)
 _ASKS_PERSON = re.compile(r"谁|哪位|主演|导演|得主|\bwho\b", re.IGNORECASE)
 _ASKS_PLACE = re.compile(r"哪里|哪儿|何地|在哪|地点|\bwhere\b", re.IGNORECASE)
@@ -35,7 +36,7 @@ _SIMILARITY_CHARS = 120   # a sentence's opening says what it is about; its tail
 # words naming the asked kind itself: an answer holds a date, not the word 时间
 _DATE_WORDS = {"时间", "日期", "date", "time"}
 _PLACE_WORDS = {"地点", "地方", "location", "place"}
-_NUMBER_WORDS = {"数量", "数目", "number"}
+_NUMBER_WORDS = {"数量", "数目", "持续时间", "number"}
 _NAME_CHECKED = 15   # top sentences whose names are checked (part-of-speech tagging is the slow part)
 _HAS_NUMBER = re.compile(r"\d|[一二两三四五六七八九十百千万亿]+(个|家|倍|年|亿|万|%|成)")
 _HAS_DATE = re.compile(r"\d{1,4}\s*(年|月|日|号)|[一二三四]季度|\b(19|20)\d\d\b|\b(Q[1-4]|H[12])\b|"
