@@ -8,6 +8,7 @@ from .rerank import ScoredSentence, is_chinese
 from .schema import AnswerSentence, Citation
 from .settings import AnswerSettings
 from .structure import figure_mentions, table_header
+from .textnorm import squeeze
 
 def abstention_message(question: str) -> str:
     if is_chinese(question):
@@ -36,9 +37,18 @@ class AnswerExtractor:
                 if len(chosen) >= self.settings.max_sentences or candidate.score < ratio * best.score:
                     break
                 cited = {c.chunk.doc_name for c in chosen}
-                if (candidate.chunk.doc_name not in cited) == other_reports and not _overlaps(candidate, chosen):
+                if (candidate.chunk.doc_name not in cited) == other_reports and not _overlaps(candidate, chosen) \
+                        and not self._repeats(candidate, chosen):
                     chosen.append(candidate)
         return chosen
+
+    def _repeats(self, candidate: ScoredSentence, chosen: list[ScoredSentence]) -> bool:
+        """The same words already quoted (a news item or a summary line repeated elsewhere) add nothing."""
+        text = squeeze(self._text(candidate))
+        return any(squeeze(self._text(c)) == text for c in chosen)
+
+    def _text(self, item: ScoredSentence) -> str:
+        return self.index.records[item.chunk.doc_name].document.text[item.start:item.end]
 
     def cite(self, chosen: list[ScoredSentence]) -> tuple[list[AnswerSentence], list[Citation]]:
         sentences, citations = [], []

@@ -233,6 +233,19 @@ def test_a_compound_word_counts_once_when_a_sentence_is_weighed(tmp_path, embedd
     assert answer.answerable and answer.answer[0].text.startswith("但 2023 年三季度日本经济增长形势急转直下")
 
 
+def test_a_sentence_two_reports_repeat_is_quoted_once(tmp_path, embedder):
+    corpus = tmp_path / "reports"
+    corpus.mkdir()
+    news = "灵犀 3.0 于 2026 年 3 月 5 日正式发布，单次可生成 90 秒视频。"
+    (corpus / "晨报.md").write_text(f"一、行业要闻\n{news}\n二、市场\n指数小幅上涨。\n", "utf-8")
+    (corpus / "周报.md").write_text(f"一、本周要闻\n{news}\n二、公司动态\n灵犀 3.0 定价 0.3 元/秒，3 月 5 日起开放 API。\n", "utf-8")
+    settings = replace(Settings(), index_dir=tmp_path / "index")
+    index_paths([corpus], settings, embedder)
+    answer = ReportQA.open(settings, embedder).ask("灵犀 3.0 是哪天发布的？")
+    quotes = [s.text for s in answer.answer]
+    assert answer.answerable and quotes[0] == news and len(set(quotes)) == len(quotes)
+
+
 def test_an_index_made_with_an_older_tokenizer_is_retokenized_not_rebuilt(tmp_path, embedder):
     settings = replace(Settings(), index_dir=tmp_path / "index")
     index_paths([ROOT / "corpus"], settings, embedder)
