@@ -130,7 +130,6 @@ def write(results: dict, out: Path) -> None:
         f"(question in, cited answer out) p50 {sample['p50_ms']:.1f} ms, p95 {sample['p95_ms']:.1f} ms\n\n{speed}\n",
         encoding="utf-8")
     plot.main()
-    plot.main()
 
 
 def earlier_results(path: Path, split: str) -> dict:

@@ -49,6 +49,12 @@ _CAPTION = re.compile(
     r"\s*(?P<sep>[:：.．]?)\s*(?P<rest>.*)$",
     re.IGNORECASE,
 )
+_CONTENTS_HEADING = re.compile(r"^(目\s*录|图表目录|图目录|表目录|插图目录|表格目录|(table of )?contents|"
+                               r"list of (figures|tables|exhibits|charts))$", re.IGNORECASE)
+_LEADER_ENTRY = re.compile(r"\S\s*(\.{4,}|…{2,}|·{4,}|-{4,})\s*\d{1,3}$")   # "一、行业概况 ........ 3"
+_PAGE_ENTRY = re.compile(r"[A-Za-z\u3400-\u9fff].*(\t|\s{2,}|[.·…]{3,}\s*)\d{1,3}$")   # "Overview<tab>3"
+_NUMBER_CELLS = re.compile(r"\t[\d$(),.%\s-]+\t")   # a table row holds more than one number
+_CONTENTS_GAP = 3
 SOURCE_LINE = re.compile(r"^(资料来源|数据来源|来源|Source|Sources)\s*[:：]", re.IGNORECASE)
 _MENTION = re.compile(r"(图表|附图|附表|图|表|Figure|Fig\.|Exhibit|Table|Chart)\s*(\d+(?:[-.．]\d+)?)", re.IGNORECASE)
 _BOLD_LEAD = re.compile(r"^\*\*(?P<lead>[^*\n]{2,60}?)\*\*")
@@ -78,9 +84,13 @@ def parse_report(doc: Document) -> ReportStructure:
     pending_figure: Figure | None = None   # a caption still waiting for its source line
     pending_since = 0
     large_type = _large_type_ranks(doc)
+    contents = _contents_lines(lines, furniture, repeated)
     for number, line in enumerate(lines):
         if (line.start, line.end) in furniture:
             blocks.append(Block(line.start, line.end, "furniture", -1))
+            continue
+        if number in contents:   # navigation: its entries are neither headings nor captions, never an answer
+            blocks.append(Block(line.start, line.end, "boilerplate", stack[-1][1] if stack else -1))
             continue
         heading = _heading(doc.text, line) or _layout_heading(line, large_type, repeated)
         if heading:
@@ -235,6 +245,29 @@ def _lines(doc: Document) -> list[_Line]:
     return lines
 
 
+def _contents_lines(lines: list[_Line], furniture: set[tuple[int, int]], repeated: set[str]) -> set[int]:
+    """Indices of table-of-contents lines: entries set off by dot leaders and ending in a page number
+    anywhere, and the run after a 目录 / 图表目录 / Contents heading whose lines end in page numbers
+    (at most _CONTENTS_GAP other lines between two of them: entries wrap, parts have no page)."""
+    contents = {n for n, line in enumerate(lines) if _LEADER_ENTRY.search(line.text)}
+    for n, line in enumerate(lines):
+        if not _CONTENTS_HEADING.match(line.text) or (line.start, line.end) in furniture \
+                or _repeat_key(line.text) in repeated:   # a "Table of Contents" link atop every page
+            continue
+        last, gap = n, 0
+        for m in range(n + 1, len(lines)):
+            if _is_contents_entry(lines[m].text):
+                last, gap = m, 0
+            elif (gap := gap + 1) > _CONTENTS_GAP:
+                break
+        contents.update(range(n, last + 1))
+    return contents
+
+
+def _is_contents_entry(text: str) -> bool:
+    return bool(_PAGE_ENTRY.search(text)) and not _NUMBER_CELLS.search(text)
+
+
 def _repeat_key(text: str) -> str:
     return re.sub(r"[\d\s\u3000]+", "", text)
 
@@ -345,8 +378,10 @@ def _title(doc: Document, lines: list[_Line], sections: list[Section]) -> str:
         if doc.text.startswith("# ", section.start) and not _NOT_A_TITLE.search(section.heading):
             return section.heading
     for line in lines[:15]:
-        content = line.text
-        if 6 <= len(content) <= 80 and not _NOT_A_TITLE.search(content) and not _BOILERPLATE_LINE.search(content) \
+        content = line.text   # a numbered heading ("一、盈利预测") opens a section, it does not name the report
+        if 6 <= len(content) <= 80 and not any(p.match(content) for _, p in _HEADING_STYLES[1:]) \
+                and not _NOT_A_TITLE.search(content) \
+                and not _BOILERPLATE_LINE.search(content) \
                 and not content.endswith(("。", ".")) and not _caption(content) and not _SPECIAL_BODY.match(content) \
                 and not content.startswith(("|", "——", "--")):
             return content

@@ -59,6 +59,22 @@ def test_english_report_structure():
     assert all(f.source.startswith("Source:") for f in structure.figures)
 
 
+def test_a_table_of_contents_is_navigation_not_headings_or_figures():
+    text = ("目录\n一、行业概况 .......... 3\n（一）市场规模\t4\n二、竞争格局 .......... 6\n图表目录\n"
+            "图表1：市场规模 .......... 4\n图表2：竞争格局\t6\n一、行业概况\n行业规模持续扩大，2025 年达到 120 亿元。\n"
+            "（一）市场规模\n图表1：市场规模\n资料来源：公司公告\n二、竞争格局\n格局稳定。\n")
+    structure = parse_report(Document("toc", "toc.md", text))
+    assert [s.path for s in structure.sections] == [["一、行业概况"], ["一、行业概况", "（一）市场规模"], ["二、竞争格局"]]
+    assert [(f.label, f.start) for f in structure.figures] == [("图表1", text.rindex("图表1"))]
+    contents = [b for b in structure.blocks if b.end <= text.index("一、行业概况\n")]
+    assert contents and all(b.kind == "boilerplate" for b in contents)
+
+
+def test_a_report_that_opens_with_a_numbered_section_is_named_by_its_file():
+    body = "一、盈利预测\n公司 2026 年营业收入预计为 820 亿元。\n二、风险提示\n原材料价格波动。\n"
+    assert parse_report(Document("r", "星河动力-深度报告.txt", body)).title == "星河动力-深度报告"
+
+
 def test_figure_mentions_are_normalised():
     assert figure_mentions("如图表3所示，而图 5 与 Figure 2、Exhibit 4 显示") == ["图表3", "图5", "Figure 2", "Exhibit 4"]
 
