@@ -25,7 +25,7 @@ _STOPWORDS = set(
     "吗 呢 吧 啊 么 什么 哪些 哪个 哪 怎么 怎样 如何 多少 几 是否 为何 为什么 请问 根据 报告 本报告 该 "
     "有何 有哪些 情况 特点 方面 是什么 分别 各家 各 看 看法 怎么看 观点 谈谈 介绍 一下 说说 "
     "谁 哪位 哪家 哪年 哪天 什么样 这份 这篇 这些 那些 "
-    "哪里 哪儿 何时 何地 何处 几时 时候 多久 多长 多大 多高 多远 总共 一共 "
+    "哪里 哪儿 何时 何地 何处 几时 时候 多久 多长 多大 多高 多远 总共 一共 多少倍 多少次 多少钱 "
     "哪支 哪国 哪座 哪所 哪部 哪种 哪类 哪项 哪条 哪场 哪届 哪次 哪名 哪月 "
     "a an the of in on at to for from by with and or is are was were be been being what which who whom whose "
     "how many much when where why does do did has have had it its this that these those as according report "

@@ -19,6 +19,7 @@ from .keyword import term_groups, tokenize
 from .schema import Chunk, Passage
 from .settings import RerankSettings
 from .structure import SOURCE_LINE, asks_about_boilerplate, figure_mentions
+from .synonyms import Alias, aliases_in
 
 _ASKS_NUMBER = re.compile(r"多少|几[个家年月天次倍%]|几成|多大|多高|多长|多久|比例|占比|百分之|增速|增长率|规模|金额|价格|"
                           r"数量|人数|数目|"
@@ -75,6 +76,7 @@ class _Question:
     wants_names: set[str]     # part-of-speech tags an answer must hold a new word of (who / where)
     is_chinese: bool
     naming: dict[str, set[str]]   # report -> question terms its file name holds ("best", "buy")
+    aliases: list[Alias]          # figures the question names that go by other names (营收 / 营业收入)
     boilerplate: bool             # asks about a disclaimer, ratings or contacts
 
 
@@ -176,6 +178,7 @@ class SentenceReranker:
             is_chinese=is_chinese(question),
             naming=self.index.names.naming_terms(question),
             boilerplate=asks_about_boilerplate(question),
+            aliases=aliases_in(question),
         )
 
     def _score_passage(self, asked: _Question, passage: Passage, record: DocumentRecord) -> list[ScoredSentence]:
@@ -200,6 +203,7 @@ class SentenceReranker:
             if len(sentence) < 4 or SOURCE_LINE.match(sentence) or sentence.lstrip("#* ") in path:
                 continue
             credit = {t: 1.0 if t in terms else self.settings.context_weight if t in context else 0.0 for t in asked.idf}
+            self._credit_aliases(asked.aliases, terms, context, credit)
             held = sum(min(weight, max(asked.idf[t] * credit[t] for t in group))
                        for group, weight in asked.concepts) / total
             lead_in = max(text.rfind("\n", chunk.start, start) + 1, chunk.start)   # its paragraph, within the chunk
@@ -216,6 +220,15 @@ class SentenceReranker:
             coverage = (held + 0.5 * names_figure) * (1.0 if anchors_ok else self.settings.missing_anchor_factor)
             items.append(ScoredSentence(chunk, start, end, score, coverage, type_ok and numbers_ok, cross_lingual))
         return items
+
+    def _credit_aliases(self, aliases: list[Alias], terms: frozenset[str], context: set[str],
+                        credit: dict[str, float]) -> None:
+        """A sentence naming the figure another way (营业收入 for 营收) holds the question's name of it."""
+        for alias in aliases:
+            held = max((1.0 if other <= terms else self.settings.context_weight if other <= terms | context else 0.0
+                        for other in alias.alternatives), default=0.0)
+            for term in alias.terms & credit.keys():
+                credit[term] = max(credit[term], held)
 
     def _score_by_similarity(self, items: list[ScoredSentence], query_vector: np.ndarray,
                              embed: SentenceEmbedder) -> None:

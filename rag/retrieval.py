@@ -14,6 +14,7 @@ from .keyword import tokenize
 from .schema import Chunk, Passage
 from .settings import RetrievalSettings
 from .structure import asks_about_boilerplate, figure_mentions
+from .synonyms import expansion_terms
 
 
 def reciprocal_rank_fusion(rankings: list[list[int]], weights: list[float], k: int) -> dict[int, float]:
@@ -37,7 +38,7 @@ class Retriever:
         allowed = self._allowed_rows(docs)
         if not rows or (allowed is not None and not allowed.any()):
             return []
-        tokens = tokenize(question)
+        tokens = tokenize(question) + expansion_terms(question)   # other names of the figures it asks about
         weights = [self.settings.dense_weight, self.settings.keyword_weight]
         rankings = [self._dense_ranking(query_vector, allowed, rows), self._keyword_ranking(tokens, allowed)]
         named = self._named_rows(question, allowed) if not docs else None

@@ -1,0 +1,87 @@
+"""Names analysts give the same figure: 营收 / 营业收入 / revenue, 资本开支 / capex / "purchases of property, plant
+and equipment", PE / 市盈率. A question using one name finds passages using another (BM25 gets the other names'
+terms) and a sentence using another holds the question's term (sentence scoring credits it).
+
+Only names that mean the same figure are grouped; a broader word ("收入", "income") is never widened.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+from .keyword import tokenize
+from .textnorm import fold
+
+_GROUPS = [
+    ["营业收入", "营收", "营业总收入", "revenue", "net sales", "total net sales"],
+    ["归母净利润", "归母净利", "归属于母公司股东的净利润", "归属于母公司所有者的净利润", "归属于上市公司股东的净利润",
+     "net income attributable to shareholders", "net income attributable to common shareholders"],
+    ["扣非净利润", "扣非归母净利润", "扣除非经常性损益后的净利润"],
+    ["毛利率", "gross margin"],
+    ["净利率", "销售净利率", "net margin", "net profit margin"],
+    ["每股收益", "eps", "earnings per share"],
+    ["净资产收益率", "roe", "return on equity"],
+    ["总资产收益率", "roa", "return on assets"],
+    ["市盈率", "pe", "pe ratio", "price to earnings", "price-to-earnings"],
+    ["市净率", "pb", "pb ratio", "price to book", "price-to-book"],
+    ["资本开支", "资本支出", "capex", "capital expenditure", "purchases of property, plant and equipment",
+     "购建固定资产、无形资产和其他长期资产支付的现金"],
+    ["经营活动现金流", "经营性现金流", "经营现金流", "经营活动产生的现金流量净额", "operating cash flow",
+     "cash flow from operating activities", "net cash provided by operating activities"],
+    ["自由现金流", "fcf", "free cash flow"],
+    ["营业成本", "销售成本", "cogs", "cost of goods sold", "cost of revenue", "cost of sales"],
+    ["研发费用", "研发投入", "r&d", "research and development"],
+    ["同比", "yoy", "year over year", "year-over-year"],
+    ["环比", "qoq", "quarter over quarter", "quarter-over-quarter"],
+    ["市场份额", "市占率", "market share"],
+    ["资产负债率", "debt to asset ratio", "debt-to-asset ratio"],
+    ["目标价", "target price", "price target"],
+]
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+@dataclass(frozen=True)
+class Alias:
+    """A name the question uses (its search terms) and the terms of each other name of that figure."""
+    terms: frozenset[str]
+    alternatives: tuple[frozenset[str], ...]
+
+
+def aliases_in(question: str) -> list[Alias]:
+    """The figures the question names that go by other names too."""
+    folded = fold(question)
+    found = []
+    for group in _groups():
+        used = [name for name, pattern in group if pattern.search(folded)]
+        if used:
+            longest = max(used, key=len)
+            others = tuple(_name_terms(name) for name, _ in group if name not in used)
+            found.append(Alias(frozenset(tokenize(longest)), tuple(o for o in others if o)))
+    return [alias for alias in found if alias.terms and alias.alternatives]
+
+
+def expansion_terms(question: str) -> list[str]:
+    """Search terms of the other names of the figures the question names."""
+    asked = set(tokenize(question))
+    return list(dict.fromkeys(t for alias in aliases_in(question) for other in alias.alternatives
+                              for t in sorted(other) if t not in asked))
+
+
+def _name_terms(name: str) -> frozenset[str]:
+    """A name's search terms without the pieces of its longer words (营业收入, not also 收入)."""
+    terms = set(tokenize(name))
+    return frozenset(t for t in terms if not any(t != other and t in other for other in terms))
+
+
+@functools.cache
+def _groups() -> list[list[tuple[str, re.Pattern]]]:
+    return [[(name, _pattern(name)) for name in group] for group in _GROUPS]
+
+
+def _pattern(name: str) -> re.Pattern:
+    """Chinese names match as written; English ones as whole words, plural or not ("expenditures")."""
+    if _CJK.search(name):
+        return re.compile(re.escape(fold(name)))
+    words = [re.escape(w) + "s?" for w in fold(name).split()]
+    return re.compile(r"(?<![a-z0-9])" + r"\s+".join(words) + r"(?![a-z0-9])")
