@@ -18,7 +18,7 @@ from scipy import sparse
 
 from .textnorm import fold
 
-TOKENIZER_VERSION = "jieba-sstem-v3"   # stored with an index: its BM25 terms are re-derived when this changes
+TOKENIZER_VERSION = "jieba-sstem-v4"   # stored with an index: its BM25 terms are re-derived when this changes
 _TOKEN = re.compile(r"[a-z]+(?:['’][a-z]+)?|\d+(?:\.\d+)?%?|[\u3400-\u9fff]+")
 _STOPWORDS = set(
     "的 了 是 在 和 与 及 或 等 对 为 将 会 将会 也 而 并 其 之 以 于 中 上 下 这 那 有 被 从 到 由 把 让 就 都 又 "
