@@ -232,9 +232,12 @@ class SentenceReranker:
 
     def _score_by_similarity(self, items: list[ScoredSentence], query_vector: np.ndarray,
                              embed: SentenceEmbedder) -> None:
-        """Across languages, the question's dense similarity to each sentence replaces term overlap."""
+        """Across languages, the question's dense similarity to each sentence replaces term overlap. E5
+        similarities crowd into 0.7-0.95, so for scoring they are spread onto the coverage scale (0.7 -> 0,
+        0.95 -> 1): otherwise any sentence in the other language outranks a half-covering one in the question's."""
         texts = [self.index.records[i.chunk.doc_name].document.text[i.start:i.end][:_SIMILARITY_CHARS] for i in items]
         similarities = embed(texts) @ query_vector
+        low, high = self.settings.similarity_range
         for item, similarity in zip(items, similarities):
             item.coverage = float(similarity)
-            item.score = float(similarity) + 0.1 * item.satisfies
+            item.score = (float(similarity) - low) / (high - low) + 0.1 * item.satisfies

@@ -29,6 +29,7 @@ class RerankSettings:
     anchor_idf_share: float = 1.0  # question terms this close to its rarest one are its anchors ...
     missing_anchor_factor: float = 0.7  # ... and a sentence out of their reach has its coverage cut by this
     max_cross_lingual_sentences: int = 6  # sentences embedded when question and passage languages differ
+    similarity_range: tuple[float, float] = (0.7, 0.95)  # dense similarities scored as no / full coverage
 
 
 @dataclass(frozen=True)
