@@ -92,6 +92,10 @@ def _can_anchor(group: tuple[str, ...]) -> bool:
     return not word.replace(".", "").isdigit() and not (len(word) == 1 and _CJK.match(word))
 
 
+def _years(text: str) -> set[str]:
+    return {n for n in _numbers(text) if _YEAR.fullmatch(n)}
+
+
 def _numbers(text: str) -> set[str]:
     return set(_NUMBER.findall(text.translate(_FULL_WIDTH_DIGITS)))
 
@@ -169,7 +173,7 @@ class SentenceReranker:
             anchors=[frozenset(group) for group, w in concepts if w >= self.settings.anchor_idf_share * rarest
                      and any(t in bm25.vocabulary for t in group) and _can_anchor(group)],
             numbers=_numbers(question),
-            years={n for n in _numbers(question) if _YEAR.fullmatch(n)},
+            years=_years(question),
             figures=set(figure_mentions(question)),
             wants_number=wants_number,
             wants_date=wants_date,
@@ -210,6 +214,8 @@ class SentenceReranker:
             numbers_ok = not asked.numbers or (
                 asked.numbers - asked.years <= _numbers(text[lead_in:end] + " ".join(path))
                 and asked.years <= chunk_numbers)   # values in the sentence or its lead-in; years anywhere near
+            if asked.years and _years(sentence) and not asked.years & _years(text[lead_in:end]):
+                numbers_ok = False   # it dates itself to another year
             type_ok = (not asked.wants_number or bool(_HAS_NUMBER.search(sentence))) and \
                       (not asked.wants_date or bool(_HAS_DATE.search(sentence)))
             names_figure = bool(asked.figures & set(figure_mentions(sentence)))

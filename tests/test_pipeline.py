@@ -269,6 +269,17 @@ def test_a_figure_asked_by_another_name_is_found_and_quoted(tmp_path, embedder):
     assert capex.answerable and "$930 million" in capex.answer[0].text
 
 
+def test_a_sentence_dated_to_another_year_does_not_answer_for_the_asked_one(tmp_path, embedder):
+    corpus = tmp_path / "reports"
+    corpus.mkdir()
+    (corpus / "公司点评.md").write_text("一、经营回顾\n2022 年回顾：公司营收为 100 亿元。\n"
+                                        "展望：星河动力 2023 年营收预计为 120 亿元。\n", "utf-8")
+    settings = replace(Settings(), index_dir=tmp_path / "index")
+    index_paths([corpus], settings, embedder)
+    answer = ReportQA.open(settings, embedder).ask("星河动力2022年营收是多少？")
+    assert answer.answerable and "100 亿元" in answer.answer[0].text
+
+
 def test_an_index_made_with_an_older_tokenizer_is_retokenized_not_rebuilt(tmp_path, embedder):
     settings = replace(Settings(), index_dir=tmp_path / "index")
     index_paths([ROOT / "corpus"], settings, embedder)
