@@ -76,7 +76,7 @@ class _Question:
     wants_names: set[str]     # part-of-speech tags an answer must hold a new word of (who / where)
     is_chinese: bool
     naming: dict[str, set[str]]   # report -> question terms its file name holds ("best", "buy")
-    aliases: list[Alias]          # figures the question names that go by other names (营收 / 营业收入)
+    aliases: tuple[Alias, ...]    # figures the question names that go by other names (营收 / 营业收入)
     boilerplate: bool             # asks about a disclaimer, ratings or contacts
 
 
@@ -227,7 +227,7 @@ class SentenceReranker:
             items.append(ScoredSentence(chunk, start, end, score, coverage, type_ok and numbers_ok, cross_lingual))
         return items
 
-    def _credit_aliases(self, aliases: list[Alias], terms: frozenset[str], context: set[str],
+    def _credit_aliases(self, aliases: tuple[Alias, ...], terms: frozenset[str], context: set[str],
                         credit: dict[str, float]) -> None:
         """A sentence naming the figure another way (营业收入 for 营收) holds the question's name of it."""
         for alias in aliases:

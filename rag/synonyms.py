@@ -48,7 +48,8 @@ class Alias:
     alternatives: tuple[frozenset[str], ...]
 
 
-def aliases_in(question: str) -> list[Alias]:
+@functools.lru_cache(maxsize=1024)   # asked by retrieval and by sentence scoring for each question
+def aliases_in(question: str) -> tuple[Alias, ...]:
     """The figures the question names that go by other names too."""
     folded = fold(question)
     found = []
@@ -58,7 +59,7 @@ def aliases_in(question: str) -> list[Alias]:
             longest = max(used, key=len)
             others = tuple(_name_terms(name) for name, _ in group if name not in used)
             found.append(Alias(frozenset(tokenize(longest)), tuple(o for o in others if o)))
-    return [alias for alias in found if alias.terms and alias.alternatives]
+    return tuple(alias for alias in found if alias.terms and alias.alternatives)
 
 
 def expansion_terms(question: str) -> list[str]:
@@ -68,6 +69,7 @@ def expansion_terms(question: str) -> list[str]:
                               for t in sorted(other) if t not in asked))
 
 
+@functools.cache
 def _name_terms(name: str) -> frozenset[str]:
     """A name's search terms without the pieces of its longer words (营业收入, not also 收入)."""
     terms = set(tokenize(name))
