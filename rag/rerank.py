@@ -211,11 +211,11 @@ class SentenceReranker:
             held = sum(min(weight, max(asked.idf[t] * credit[t] for t in group))
                        for group, weight in asked.concepts) / total
             lead_in = max(text.rfind("\n", chunk.start, start) + 1, chunk.start)   # its paragraph, within the chunk
-            numbers_ok = not asked.numbers or (
-                asked.numbers - asked.years <= _numbers(text[lead_in:end] + " ".join(path))
-                and asked.years <= chunk_numbers)   # values in the sentence or its lead-in; years anywhere near
-            if asked.years and _years(sentence) and not asked.years & _years(text[lead_in:end]):
-                numbers_ok = False   # it dates itself to another year
+            lead_numbers = _numbers(text[lead_in:end]) if asked.numbers else set()
+            numbers_ok = not asked.numbers or (   # values in the sentence or its lead-in; years anywhere near,
+                asked.numbers - asked.years <= lead_numbers | _numbers(" ".join(path))
+                and asked.years <= chunk_numbers   # and no sentence dated only to other years
+                and not (asked.years and _years(sentence) and not asked.years & lead_numbers))
             type_ok = (not asked.wants_number or bool(_HAS_NUMBER.search(sentence))) and \
                       (not asked.wants_date or bool(_HAS_DATE.search(sentence)))
             names_figure = bool(asked.figures & set(figure_mentions(sentence)))
