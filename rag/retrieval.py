@@ -38,7 +38,8 @@ class Retriever:
         allowed = self._allowed_rows(docs)
         if not rows or (allowed is not None and not allowed.any()):
             return []
-        tokens = tokenize(question) + expansion_terms(question)   # other names of the figures it asks about
+        tokens = tokenize(question)
+        tokens += expansion_terms(question, tokens)   # other names of the figures it asks about
         weights = [self.settings.dense_weight, self.settings.keyword_weight]
         rankings = [self._dense_ranking(query_vector, allowed, rows), self._keyword_ranking(tokens, allowed)]
         named = self._named_rows(question, allowed) if not docs else None

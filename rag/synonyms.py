@@ -62,9 +62,8 @@ def aliases_in(question: str) -> tuple[Alias, ...]:
     return tuple(alias for alias in found if alias.terms and alias.alternatives)
 
 
-def expansion_terms(question: str) -> list[str]:
-    """Search terms of the other names of the figures the question names."""
-    asked = set(tokenize(question))
+def expansion_terms(question: str, asked: list[str]) -> list[str]:
+    """Search terms of the other names of the figures the question names, beyond its own terms `asked`."""
     return list(dict.fromkeys(t for alias in aliases_in(question) for other in alias.alternatives
                               for t in sorted(other) if t not in asked))
 
