@@ -21,18 +21,21 @@ from .settings import RerankSettings
 from .structure import SOURCE_LINE, asks_about_boilerplate, figure_mentions
 from .synonyms import Alias, aliases_in
 
-_ASKS_NUMBER = re.compile(r"多少|几[个家年月天次倍%]|几成|多大|多高|多长|多久|比例|占比|百分之|增速|增长率|规模|金额|价格|"
-                          r"数量|人数|数目|"
+_ASKS_NUMBER = re.compile(r"多少|几[个家年月天次倍%]|几成|多大|多高|多长|多久|百分之|"
                           r"how (many|much|large|big|long)|what (percentage|share|proportion|amount|price)|\bpercent",
                           re.IGNORECASE)
+# a figure named without asking how it moved (2022年棉花产量, 出生率是) asks for its value
+_NAMES_FIGURE = re.compile(r"比例|占比|增速|增长率|出生率|规模|金额|价格|数量|人数|数目|产量|销量|交付量|营收")
+_ASKS_DESCRIPTION = re.compile(r"如何|怎样|怎么|什么|何|哪些|为什么|原因|趋势|变化|影响|\b(how|what|why|which)\b",
+                               re.IGNORECASE)
 _ASKS_DATE = re.compile(r"哪天|哪一天|何时|什么时候|哪年|哪一年|几月|几号|日期|(?<!持续|多长|多少)时间(?!段|跨度)|"
                         r"\bwhen\b|what date|which (year|month|day)",
                         re.IGNORECASE)
 _ASKS_PERSON = re.compile(r"谁|哪位|主演|导演|得主|\bwho\b", re.IGNORECASE)
-_ASKS_PLACE = re.compile(r"哪里|哪儿|何地|在哪|地点|\bwhere\b", re.IGNORECASE)
+_ASKS_PLACE = re.compile(r"哪里|哪儿|何地|在哪(?![一个部场位种次年些家本首条届项支])|地点|\bwhere\b", re.IGNORECASE)
 # jieba part-of-speech tags of names: people, places, organisations, other proper nouns, Latin words
-_PERSON_TAGS = {"nr", "nrfg", "nrt", "nz", "eng"}
-_PLACE_TAGS = {"ns", "nt", "nz", "eng"}
+_PERSON_TAGS = {"nr", "nrfg", "nrt", "eng"}
+_PLACE_TAGS = {"ns", "eng"}
 _SIMILARITY_CHARS = 120   # a sentence's opening says what it is about; its tail costs embedding time
 # words naming the asked kind itself: an answer holds a date, not the word 时间
 _DATE_WORDS = {"时间", "日期", "date", "time"}
@@ -44,7 +47,9 @@ _HAS_DATE = re.compile(r"\d{1,4}\s*(年|月|日|号)|[一二三四]季度|\b(19|
                        r"January|February|March|April|May|June|July|August|September|October|November|December",
                        re.IGNORECASE)
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_ASKS_BACK = re.compile(r"[？?][\s”\"'」』）)]*$")
 _YEAR = re.compile(r"(19|20)\d\d")
+_YEAR_OF = re.compile(r"(19|20)\d\d\s*年(?!\s*\d)")   # 2021年, not 2021年3月 ... and not a count
 _FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９．", "0123456789.")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
@@ -90,6 +95,14 @@ def _can_anchor(group: tuple[str, ...]) -> bool:
     """Numbers and lone Chinese characters (给, 被) say too little to decide what a sentence is about."""
     word = group[-1]
     return not word.replace(".", "").isdigit() and not (len(word) == 1 and _CJK.match(word))
+
+
+def _holds_asked_kind(asked: _Question, sentence: str) -> bool:
+    """A number or date beyond those the question itself names (棉花产量的公告 of 2022 is not the 产量);
+    a year counts as a date, not as a quantity."""
+    new = _NUMBER.sub(lambda m: "" if m.group() in asked.numbers else m.group(), sentence.translate(_FULL_WIDTH_DIGITS))
+    return (not asked.wants_number or bool(_HAS_NUMBER.search(_YEAR_OF.sub("", new)))) and \
+           (not asked.wants_date or bool(_HAS_DATE.search(new)))
 
 
 def _years(text: str) -> set[str]:
@@ -142,6 +155,8 @@ class SentenceReranker:
         scored.sort(key=lambda s: -s.score)
         if asked.wants_names and asked.is_chinese:
             self._check_names(question, asked.wants_names, scored[:_NAME_CHECKED])
+            for item in scored[_NAME_CHECKED:]:   # unchecked: no evidence of a name
+                item.satisfies = False
         scored.sort(key=lambda s: (not s.satisfies, -s.score))   # a sentence of the asked kind first
         return scored
 
@@ -158,7 +173,8 @@ class SentenceReranker:
 
     def _analyse(self, question: str) -> _Question:
         bm25 = self.index.bm25
-        wants_number = bool(_ASKS_NUMBER.search(question))
+        wants_number = bool(_ASKS_NUMBER.search(question)) or bool(
+            _NAMES_FIGURE.search(question) and not _ASKS_DESCRIPTION.search(question))
         wants_date = bool(_ASKS_DATE.search(question))
         wants_place = bool(_ASKS_PLACE.search(question))
         kind_words = (_NUMBER_WORDS if wants_number else set()) | (_DATE_WORDS if wants_date else set()) | \
@@ -216,15 +232,16 @@ class SentenceReranker:
                 asked.numbers - asked.years <= lead_numbers | _numbers(" ".join(path))
                 and asked.years <= chunk_numbers   # and no sentence dated only to other years
                 and not (asked.years and _years(sentence) and not asked.years & lead_numbers))
-            type_ok = (not asked.wants_number or bool(_HAS_NUMBER.search(sentence))) and \
-                      (not asked.wants_date or bool(_HAS_DATE.search(sentence)))
+            type_ok = _holds_asked_kind(asked, sentence)
             names_figure = bool(asked.figures & set(figure_mentions(sentence)))
             score = held + 0.1 * type_ok + 0.1 * (numbers_ok and bool(asked.numbers)) + 0.3 * names_figure
             if chunk.kind == "boilerplate" and not asked.boilerplate:
                 score *= 0.5
             anchors_ok = cross_lingual or names_figure or all(any(credit[t] for t in anchor) for anchor in asked.anchors)
             coverage = (held + 0.5 * names_figure) * (1.0 if anchors_ok else self.settings.missing_anchor_factor)
-            items.append(ScoredSentence(chunk, start, end, score, coverage, type_ok and numbers_ok, cross_lingual))
+            asks_back = _ASKS_BACK.search(sentence) is not None   # a headline question is no answer
+            items.append(ScoredSentence(chunk, start, end, score, coverage, type_ok and numbers_ok and not asks_back,
+                                        cross_lingual))
         return items
 
     def _credit_aliases(self, aliases: tuple[Alias, ...], terms: frozenset[str], context: set[str],

@@ -378,9 +378,10 @@ def _title(doc: Document, lines: list[_Line], sections: list[Section]) -> str:
         if doc.text.startswith("# ", section.start) and not _NOT_A_TITLE.search(section.heading):
             return section.heading
     for line in lines[:15]:
-        content = line.text   # a numbered heading ("一、盈利预测") opens a section, it does not name the report
-        if 6 <= len(content) <= 80 and not any(p.match(content) for _, p in _HEADING_STYLES[1:]) \
-                and not _NOT_A_TITLE.search(content) \
+        content = line.text
+        if any(p.match(content) for _, p in _HEADING_STYLES[1:]):
+            break   # a numbered heading ("一、盈利预测") opens the body: the report was named before it or not at all
+        if 6 <= len(content) <= 80 and not _NOT_A_TITLE.search(content) \
                 and not _BOILERPLATE_LINE.search(content) \
                 and not content.endswith(("。", ".")) and not _caption(content) and not _SPECIAL_BODY.match(content) \
                 and not content.startswith(("|", "——", "--")):
