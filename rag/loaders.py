@@ -22,6 +22,7 @@ from pathlib import Path
 
 from .pdf_layout import PageLines, page_lines, running_furniture
 from .schema import Document, PageSpan
+from .structure import is_navigation
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".pdf")
 MAX_PDF_PAGES = 3000
@@ -227,7 +228,8 @@ def _metadata_title(pdf) -> str:
 
 def _running_title(furniture_lines: list[tuple[int, str]]) -> str:
     """The most frequent running header that is words, not a page number: often the title."""
-    counts = Counter(line for _, line in furniture_lines if not re.search(r"\d", line) and len(line) >= 4)
+    counts = Counter(line for _, line in furniture_lines if not re.search(r"\d", line) and len(line) >= 4
+                     and not is_navigation(line))
     return counts.most_common(1)[0][0] if counts else ""
 
 

@@ -52,7 +52,8 @@ class ReportQA:
         top_k = top_k or self.settings.retrieval.top_k
         candidates = self.retriever.search(question, query_vector, docs, max(top_k, self.settings.rerank.candidates))
         clock.lap("retrieve_ms")
-        passages, ranked = self.reranker.rerank(question, candidates, query_vector, self.embedder.embed_passages, top_k)
+        passages, ranked = self.reranker.rerank(question, candidates, query_vector, self.embedder.embed_passages, top_k,
+                                                self.extractor.is_answered)
         clock.lap("rerank_ms")
         answerable = bool(ranked) and self.extractor.is_answered(ranked[0])
         sentences, citations = self.extractor.cite(self.extractor.select(ranked)) if answerable else ([], [])

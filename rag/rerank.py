@@ -124,14 +124,19 @@ class SentenceReranker:
         self.settings = settings
 
     def rerank(self, question: str, candidates: list[Passage], query_vector: np.ndarray,
-               embed: SentenceEmbedder | None, top_k: int) -> tuple[list[Passage], list[ScoredSentence]]:
-        """The top_k passages by fused score plus best-sentence score, and all sentences best first."""
+               embed: SentenceEmbedder | None, top_k: int,
+               answers: Callable[[ScoredSentence], bool] = lambda s: True) -> tuple[list[Passage], list[ScoredSentence]]:
+        """The top_k passages by fused score plus best-sentence score, and all sentences best first.
+        When no sentence answers (`answers` says of the best), the sentences say less about which passage
+        is right and the retrieval order counts for more."""
         sentences = self.score_sentences(question, candidates, query_vector, embed)
         best: dict[int, float] = {}
         for item in sentences:
             best[item.chunk.chunk_id] = max(best.get(item.chunk.chunk_id, 0.0), item.score)
         top_fused = max((p.score for p in candidates), default=1.0) or 1.0
-        rescored = sorted(((p.score / top_fused + self.settings.sentence_weight * best.get(p.chunk.chunk_id, 0.0), p)
+        answered = bool(sentences) and answers(sentences[0])
+        weight = self.settings.sentence_weight if answered else self.settings.unanswered_sentence_weight
+        rescored = sorted(((p.score / top_fused + weight * best.get(p.chunk.chunk_id, 0.0), p)
                            for p in candidates), key=lambda pair: -pair[0])
         passages = [Passage(rank, score, p.chunk) for rank, (score, p) in enumerate(rescored[:top_k], start=1)]
         return passages, sentences

@@ -24,7 +24,8 @@ class RetrievalSettings:
 @dataclass(frozen=True)
 class RerankSettings:
     candidates: int = 20           # fused passages whose sentences are scored
-    sentence_weight: float = 1.0   # passage score = fused score (top = 1) + this x its best sentence
+    sentence_weight: float = 1.0   # passage score = fused score (top = 1) + this x its best sentence ...
+    unanswered_sentence_weight: float = 0.6   # ... or this when no sentence answers the question (dev splits)
     context_weight: float = 0.6    # a key term found in the section path, title or previous sentence
     anchor_idf_share: float = 1.0  # question terms this close to its rarest one are its anchors ...
     missing_anchor_factor: float = 0.7  # ... and a sentence out of their reach has its coverage cut by this

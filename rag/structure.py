@@ -92,10 +92,11 @@ def parse_report(doc: Document) -> ReportStructure:
         if number in contents:   # navigation: its entries are neither headings nor captions, never an answer
             blocks.append(Block(line.start, line.end, "boilerplate", stack[-1][1] if stack else -1))
             continue
-        heading = _heading(doc.text, line) or _layout_heading(line, large_type, repeated)
+        heading = _heading(doc.text, line) or _layout_heading(doc.text, line, large_type, repeated)
         if heading:
             style, heading_text = heading
-            if (_explicit_rank(style) == 1 and not sections or heading_text == doc.title_hint) and line.start < 300:
+            if (_explicit_rank(style) == 1 and not sections or heading_text == doc.title_hint) and line.start < 300 \
+                    or style.startswith("layout") and doc.page_at(line.start) == 1:   # the cover's large type
                 blocks.append(Block(line.start, line.end, "heading", -1))   # the document's title line
                 continue
             _close_sections(sections, stack, style, line.start)
@@ -133,7 +134,9 @@ def parse_report(doc: Document) -> ReportStructure:
         if kind == "body" and line.text.startswith("|"):
             kind = "table"
         blocks.append(Block(line.start, line.end, kind, section))
-    return ReportStructure(_title(doc, lines, sections), sections, figures, blocks, report_date(lines))
+    title_lines = [line for line in lines[:15] if (line.start, line.end) not in furniture
+                   and _repeat_key(line.text) not in repeated and not is_navigation(line.text)]
+    return ReportStructure(_title(doc, title_lines, sections), sections, figures, blocks, report_date(lines))
 
 
 _DATE_PATTERNS = [  # (pattern, group order year-month-day)
@@ -289,7 +292,8 @@ def _heading(text: str, line: _Line) -> tuple[str, str] | None:
         return f"markdown{hashes}", content
     if _SPECIAL_BODY.match(content) or _SPECIAL_BOILERPLATE.match(content):
         return "special", content.rstrip(":：")
-    if len(content) > _MAX_HEADING_CHARS or content.endswith(("。", "；", ";", "，", ",")):
+    if len(content) > _MAX_HEADING_CHARS or content.endswith(("。", "；", ";", "，", ",")) \
+            or any(re.search(r"\d", cell) for cell in table_cells(raw)[1:]):   # "(6)\t(0.24)", "PART IV\t87": a row
         return None
     for style, pattern in _HEADING_STYLES[1:]:
         if pattern.match(content):
@@ -307,12 +311,13 @@ def _large_type_ranks(doc: Document) -> dict[int, int]:
     return {start: min(sizes.index(round(size * 2) / 2) + 1, 3) for start, _, size in doc.large_type}
 
 
-def _layout_heading(line: _Line, large_type: dict[int, int], repeated: set[str]) -> tuple[str, str] | None:
+def _layout_heading(text: str, line: _Line, large_type: dict[int, int], repeated: set[str]) -> tuple[str, str] | None:
     """A short line set in large type that no text rule took for a heading: a heading by its looks
-    (not a credit line printed under every chart, not a drop cap)."""
+    (not a credit line printed under every chart, not a drop cap, not a footnote or list item)."""
     content = line.text
     rank = large_type.get(line.start)
     if rank is None or len(content) > _MAX_LAYOUT_HEADING_CHARS or content.endswith(_SENTENCE_ENDS) \
+            or text.startswith(("* ", "•", "†"), line.start) or content[:1].islower() \
             or _CAPTION.match(content) or SOURCE_LINE.match(content) or _repeat_key(content) in repeated \
             or len(re.findall(r"[A-Za-z\u3400-\u9fff]", content)) < 2:
         return None
@@ -320,8 +325,9 @@ def _layout_heading(line: _Line, large_type: dict[int, int], repeated: set[str])
 
 
 def _is_caps_heading(content: str) -> bool:
+    """OVERVIEW, PART II; not an abbreviation alone on its line (GAAP, LTC, "NY, TN": table cells)."""
     words = re.findall(r"[A-Za-z]+", content)
-    return (2 <= len(content) <= 60 and len(words) >= 1 and content.upper() == content
+    return (2 <= len(content) <= 60 and sum(map(len, words)) >= 5 and content.upper() == content
             and sum(len(w) for w in words) >= 0.6 * len(content.replace(" ", "")) and not content.endswith("."))
 
 
@@ -368,16 +374,23 @@ def _caption(content: str) -> tuple[str, str] | None:
 
 _NOT_A_TITLE = re.compile(r"(研究所|研究院|研究部|研究中心|证券|research|securities)$|^.{0,10}行业.{0,10}报告$|"
                           r"^证券研究报告|日期|评级|date|rating|\|", re.IGNORECASE)
+_WEB_ADDRESS = re.compile(r"^(www\.|https?://)\S+$", re.IGNORECASE)
+
+
+def is_navigation(line: str) -> bool:
+    """A running header that names no report: "Table of Contents", a web address."""
+    return bool(_CONTENTS_HEADING.match(line.strip()) or _WEB_ADDRESS.match(line.strip()))
 
 
 def _title(doc: Document, lines: list[_Line], sections: list[Section]) -> str:
-    """The report's title: the PDF's own title if it has one, else its first title-like line."""
+    """The report's title: the PDF's own title if it has one, else its first title-like line among
+    its opening lines (running headers and a contents heading left out)."""
     if doc.title_hint:
         return doc.title_hint
     for section in sections:
         if doc.text.startswith("# ", section.start) and not _NOT_A_TITLE.search(section.heading):
             return section.heading
-    for line in lines[:15]:
+    for line in lines:
         content = line.text
         if any(p.match(content) for _, p in _HEADING_STYLES[1:]):
             break   # a numbered heading ("一、盈利预测") opens the body: the report was named before it or not at all

@@ -75,6 +75,16 @@ def test_a_report_that_opens_with_a_numbered_section_is_named_by_its_file():
     assert parse_report(Document("r", "星河动力-深度报告.txt", body)).title == "星河动力-深度报告"
 
 
+def test_a_filings_table_rows_abbreviations_and_navigation_are_not_headings_or_its_title():
+    text = ("Table of Contents\nACME CORP ANNUAL REPORT\nPART I\nITEM 1A.\tRISK FACTORS\nDemand may fall.\nGAAP\n"
+            "NY, TN\nRevenue\t2023\t2022\n(6)\t(0.24)\t(0.04)\n(1)\t(2)\nPART IV\t87\n9.\tIncome Taxes\nTaxes rose.\n")
+    structure = parse_report(Document("f", "filing.md", text))
+    assert structure.title == "ACME CORP ANNUAL REPORT"
+    headings = [s.heading for s in structure.sections]
+    assert {"PART I", "ITEM 1A.\tRISK FACTORS", "9.\tIncome Taxes"} <= set(headings)
+    assert not {"GAAP", "NY, TN", "(6)\t(0.24)\t(0.04)", "(1)\t(2)", "PART IV\t87"} & set(headings)
+
+
 def test_figure_mentions_are_normalised():
     assert figure_mentions("如图表3所示，而图 5 与 Figure 2、Exhibit 4 显示") == ["图表3", "图5", "Figure 2", "Exhibit 4"]
 
