@@ -41,6 +41,7 @@ class ReportNames:
                              and _own_word(term_counts[name][w], most_elsewhere.get(w, 0))}
                       for name, ws in words.items()}
         self.years = {name: set(_YEAR.findall(name)) for name in term_counts}
+        self._last: tuple[str | None, dict[str, set[str]]] = (None, {})
         self.reports_of: dict[str, set[str]] = {}   # name word -> the reports it names
         for name, name_words in self.words.items():
             for word in name_words:
@@ -54,13 +55,16 @@ class ReportNames:
         return dated or set(named)
 
     def naming_terms(self, question: str) -> dict[str, set[str]]:
-        """Report -> the question's search terms that name it ("best", "buy" name BESTBUY_2023_10K)."""
-        if len(self.words) < 2:
-            return {}
+        """Report -> the question's search terms that name it ("best", "buy" name BESTBUY_2023_10K).
+        Retrieval and sentence scoring both ask, one after the other: the last answer is kept."""
+        last = self._last
+        if last[0] == question:
+            return last[1]
         named: dict[str, set[str]] = {}
-        for word, terms in _question_words(question).items():
+        for word, terms in (_question_words(question).items() if len(self.words) >= 2 else ()):
             for name in self.reports_of.get(word, ()):
                 named.setdefault(name, set()).update(terms)
+        self._last = (question, named)
         return named
 
 
