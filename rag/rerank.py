@@ -100,9 +100,10 @@ def _can_anchor(group: tuple[str, ...]) -> bool:
 def _holds_asked_kind(asked: _Question, sentence: str) -> bool:
     """A number or date beyond those the question itself names (棉花产量的公告 of 2022 is not the 产量);
     a year counts as a date, not as a quantity."""
-    new = _NUMBER.sub(lambda m: "" if m.group() in asked.numbers else m.group(), sentence.translate(_FULL_WIDTH_DIGITS))
-    return (not asked.wants_number or bool(_HAS_NUMBER.search(_YEAR_OF.sub("", new)))) and \
-           (not asked.wants_date or bool(_HAS_DATE.search(new)))
+    unasked = _NUMBER.sub(lambda m: "" if m.group() in asked.numbers else m.group(),
+                          sentence.translate(_FULL_WIDTH_DIGITS))
+    return (not asked.wants_number or bool(_HAS_NUMBER.search(_YEAR_OF.sub("", unasked)))) and \
+           (not asked.wants_date or bool(_HAS_DATE.search(unasked)))
 
 
 def _years(text: str) -> set[str]:

@@ -326,9 +326,9 @@ def _layout_heading(text: str, line: _Line, large_type: dict[int, int], repeated
 
 def _is_caps_heading(content: str) -> bool:
     """OVERVIEW, PART II; not an abbreviation alone on its line (GAAP, LTC, "NY, TN": table cells)."""
-    words = re.findall(r"[A-Za-z]+", content)
-    return (2 <= len(content) <= 60 and sum(map(len, words)) >= 5 and content.upper() == content
-            and sum(len(w) for w in words) >= 0.6 * len(content.replace(" ", "")) and not content.endswith("."))
+    letters = sum(len(w) for w in re.findall(r"[A-Za-z]+", content))
+    return (2 <= len(content) <= 60 and letters >= 5 and content.upper() == content
+            and letters >= 0.6 * len(content.replace(" ", "")) and not content.endswith("."))
 
 
 def _close_sections(sections: list[Section], stack: list[tuple[str, int]], style: str, at: int) -> None:
