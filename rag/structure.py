@@ -49,6 +49,11 @@ _CAPTION = re.compile(
     r"\s*(?P<sep>[:：.．]?)\s*(?P<rest>.*)$",
     re.IGNORECASE,
 )
+# a filing's financial statements, each on its own pages under its title ("Consolidated Statements of Cash Flows")
+_STATEMENT_TITLE = re.compile(r"(consolidated\s+)?(statements?\s+of\s+(consolidated\s+)?(cash\s+flows?|operations|income|"
+                              r"earnings|comprehensive\s+(income|loss)|financial\s+(position|condition)|"
+                              r"(changes\s+in\s+)?(stockholders|shareholders|share\s*owners)['’]?\s+equity)|"
+                              r"balance\s+sheets?)\b", re.IGNORECASE)
 _CONTENTS_HEADING = re.compile(r"^(目\s*录|图表目录|图目录|表目录|插图目录|表格目录|(table of )?contents|"
                                r"list of (figures|tables|exhibits|charts))$", re.IGNORECASE)
 _LEADER_ENTRY = re.compile(r"\S\s*(\.{4,}|…{2,}|·{4,}|-{4,})\s*\d{1,3}$")   # "一、行业概况 ........ 3"
@@ -300,6 +305,8 @@ def _heading(text: str, line: _Line) -> tuple[str, str] | None:
             if style in ("arabic_dot", "arabic_paren", "decimal2") and content.endswith((".", "：", ":")):
                 return None
             return style, content
+    if _STATEMENT_TITLE.match(content) and not content.endswith((":", "：", ".")) and "\t" not in raw:
+        return "statement", content
     if _is_caps_heading(content):
         return "caps", content
     return None

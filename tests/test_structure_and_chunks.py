@@ -77,12 +77,18 @@ def test_a_report_that_opens_with_a_numbered_section_is_named_by_its_file():
 
 def test_a_filings_table_rows_abbreviations_and_navigation_are_not_headings_or_its_title():
     text = ("Table of Contents\nACME CORP ANNUAL REPORT\nPART I\nITEM 1A.\tRISK FACTORS\nDemand may fall.\nGAAP\n"
-            "NY, TN\nRevenue\t2023\t2022\n(6)\t(0.24)\t(0.04)\n(1)\t(2)\nPART IV\t87\n9.\tIncome Taxes\nTaxes rose.\n")
+            "NY, TN\nRevenue\t2023\t2022\n(6)\t(0.24)\t(0.04)\n(1)\t(2)\nPART IV\t87\n9.\tIncome Taxes\nTaxes rose.\n"
+            "Consolidated Statements of Cash Flows\t42\nStatements of Operations:\n"
+            "Consolidated Statements of Cash Flows $ in millions\nPurchases of property and equipment\t(930)\t(840)\n")
     structure = parse_report(Document("f", "filing.md", text))
     assert structure.title == "ACME CORP ANNUAL REPORT"
     headings = [s.heading for s in structure.sections]
     assert {"PART I", "ITEM 1A.\tRISK FACTORS", "9.\tIncome Taxes"} <= set(headings)
-    assert not {"GAAP", "NY, TN", "(6)\t(0.24)\t(0.04)", "(1)\t(2)", "PART IV\t87"} & set(headings)
+    assert not {"GAAP", "NY, TN", "(6)\t(0.24)\t(0.04)", "(1)\t(2)", "PART IV\t87", "Statements of Operations:",
+                "Consolidated Statements of Cash Flows\t42"} & set(headings)
+    capex = text.index("Purchases of property")   # a statement's rows sit under its title, a question's "cash flow statement"
+    assert [s.heading for s in structure.sections if s.start <= capex < s.end][-1] == \
+        "Consolidated Statements of Cash Flows $ in millions"
 
 
 def test_figure_mentions_are_normalised():
