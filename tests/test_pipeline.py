@@ -162,18 +162,25 @@ Revenue grew as stores reopened; capital expenditures went to new distribution c
 """
 
 
-def test_a_question_that_names_a_company_and_year_prefers_that_report(tmp_path, embedder):
-    """Look-alike filings: the one whose file name the question names (company, year) answers."""
-    corpus = tmp_path / "filings"
+def _qa_over(tmp_path: Path, embedder: Embedder, reports: dict[str, str]) -> ReportQA:
+    """A real index of the given report files (name -> text) in tmp_path, opened for questions."""
+    corpus = tmp_path / "reports"
     corpus.mkdir()
-    for company, year, revenue, capex in [("Best Buy", 2023, "46,298", "930"), ("Best Buy", 2019, "42,879", "819"),
-                                          ("Boeing", 2022, "66,608", "1,222"), ("Costco", 2021, "192,052", "3,588")]:
-        stem = f"{company.replace(' ', '').upper()}_{year}_10K"
-        (corpus / f"{stem}.md").write_text(FILING.format(company="The company", year=year, revenue=revenue,
-                                                         capex=capex), "utf-8")
+    for name, text in reports.items():
+        (corpus / name).write_text(text, "utf-8")
     settings = replace(Settings(), index_dir=tmp_path / "index")
     index_paths([corpus], settings, embedder)
-    qa = ReportQA.open(settings, embedder)
+    return ReportQA.open(settings, embedder)
+
+
+def test_a_question_that_names_a_company_and_year_prefers_that_report(tmp_path, embedder):
+    """Look-alike filings: the one whose file name the question names (company, year) answers."""
+    filings = [("Best Buy", 2023, "46,298", "930"), ("Best Buy", 2019, "42,879", "819"),
+               ("Boeing", 2022, "66,608", "1,222"), ("Costco", 2021, "192,052", "3,588")]
+    qa = _qa_over(tmp_path, embedder, {
+        f"{company.replace(' ', '').upper()}_{year}_10K.md":
+            FILING.format(company="The company", year=year, revenue=revenue, capex=capex)
+        for company, year, revenue, capex in filings})
     answer = qa.ask("What were Best Buy's capital expenditures in FY2023?")
     assert answer.passages[0].chunk.doc_name == "BESTBUY_2023_10K.md"
     assert answer.answerable and "$930 million" in answer.answer[0].text
@@ -201,16 +208,12 @@ def test_a_number_quoted_from_a_table_row_is_cited_with_its_column_labels(tmp_pa
 
 
 def test_a_chinese_question_naming_a_company_or_its_stock_code_prefers_its_report(tmp_path, embedder):
-    corpus = tmp_path / "reports"
-    corpus.mkdir()
     body = "一、盈利预测\n公司 2026 年营业收入预计为 {revenue} 亿元，毛利率预计为 {margin}%。\n二、风险提示\n原材料价格波动。\n"
-    for name, revenue, margin in [("20260105-衡川证券-星河动力(600001)-深度报告", "820", "21.5"),
-                                  ("20260106-衡川证券-天河电池(300002)-点评报告", "3,650", "24.8"),
-                                  ("20260107-衡川证券-云岭矿业(000003)-首次覆盖", "96", "35.2")]:
-        (corpus / f"{name}.md").write_text(body.format(revenue=revenue, margin=margin), "utf-8")
-    settings = replace(Settings(), index_dir=tmp_path / "index")
-    index_paths([corpus], settings, embedder)
-    qa = ReportQA.open(settings, embedder)
+    reports = [("20260105-衡川证券-星河动力(600001)-深度报告", "820", "21.5"),
+               ("20260106-衡川证券-天河电池(300002)-点评报告", "3,650", "24.8"),
+               ("20260107-衡川证券-云岭矿业(000003)-首次覆盖", "96", "35.2")]
+    qa = _qa_over(tmp_path, embedder, {f"{name}.md": body.format(revenue=revenue, margin=margin)
+                                       for name, revenue, margin in reports})
     answer = qa.ask("天河电池2026年的毛利率是多少？")
     assert answer.passages[0].chunk.doc_name.startswith("20260106") and "24.8%" in answer.answer[0].text
     assert qa.ask("300002 的营业收入预计多少？").passages[0].chunk.doc_name.startswith("20260106")
@@ -220,28 +223,21 @@ def test_a_chinese_question_naming_a_company_or_its_stock_code_prefers_its_repor
 def test_a_compound_word_counts_once_when_a_sentence_is_weighed(tmp_path, embedder):
     """第三季度 is cut into six search tokens; the answer says 三季度. Counted token by token, the
     missing 第三 / 第三季 / 第三季度 outweighed the whole rest of the question and the answer was declined."""
-    corpus = tmp_path / "reports"
-    corpus.mkdir()
     regions = "美国 欧元区 英国 加拿大 澳大利亚 韩国 印度".split()
     sections = [f"{n}、{r}经济\n2023 年三季度{r}经济表现平稳，消费和投资小幅回升。\n" for n, r in zip("二三四五六七八", regions)]
-    (corpus / "全球经济展望.md").write_text(
+    qa = _qa_over(tmp_path, embedder, {"全球经济展望.md": (
         "一、日本经济\n上半年日本经济温和复苏，个人消费小幅回升。但 2023 年三季度日本经济增长形势急转直下，"
-        "GDP 环比折年率降至-2.1%。\n" + "".join(sections), "utf-8")
-    settings = replace(Settings(), index_dir=tmp_path / "index")
-    index_paths([corpus], settings, embedder)
-    answer = ReportQA.open(settings, embedder).ask("2023年第三季度日本经济的表现如何？")
+        "GDP 环比折年率降至-2.1%。\n" + "".join(sections))})
+    answer = qa.ask("2023年第三季度日本经济的表现如何？")
     assert answer.answerable and answer.answer[0].text.startswith("但 2023 年三季度日本经济增长形势急转直下")
 
 
 def test_a_sentence_two_reports_repeat_is_quoted_once(tmp_path, embedder):
-    corpus = tmp_path / "reports"
-    corpus.mkdir()
     news = "灵犀 3.0 于 2026 年 3 月 5 日正式发布，单次可生成 90 秒视频。"
-    (corpus / "晨报.md").write_text(f"一、行业要闻\n{news}\n二、市场\n指数小幅上涨。\n", "utf-8")
-    (corpus / "周报.md").write_text(f"一、本周要闻\n{news}\n二、公司动态\n灵犀 3.0 定价 0.3 元/秒，3 月 5 日起开放 API。\n", "utf-8")
-    settings = replace(Settings(), index_dir=tmp_path / "index")
-    index_paths([corpus], settings, embedder)
-    answer = ReportQA.open(settings, embedder).ask("灵犀 3.0 是哪天发布的？")
+    qa = _qa_over(tmp_path, embedder, {
+        "晨报.md": f"一、行业要闻\n{news}\n二、市场\n指数小幅上涨。\n",
+        "周报.md": f"一、本周要闻\n{news}\n二、公司动态\n灵犀 3.0 定价 0.3 元/秒，3 月 5 日起开放 API。\n"})
+    answer = qa.ask("灵犀 3.0 是哪天发布的？")
     quotes = [s.text for s in answer.answer]
     assert answer.answerable and quotes[0] == news and len(set(quotes)) == len(quotes)
 
@@ -249,18 +245,12 @@ def test_a_sentence_two_reports_repeat_is_quoted_once(tmp_path, embedder):
 def test_a_figure_asked_by_another_name_is_found_and_quoted(tmp_path, embedder):
     """营收 for 营业收入, capex for "purchases of property, plant and equipment", PE for 市盈率; a Chinese
     report's sentence of partial coverage is not outranked by an English one merely for being cross-lingual."""
-    corpus = tmp_path / "reports"
-    corpus.mkdir()
-    (corpus / "星河动力-深度报告.md").write_text(
-        "一、盈利预测\n预计星河动力 2026 年净利润为 95 亿元，星河动力股价较年初上涨 3 倍。\n"
-        "预计公司 2026 年营业收入为 820 亿元，对应当前股价市盈率为 18 倍。\n"
-        "二、经营回顾\n公司 2025 年新增产能 30 万吨，员工人数增加 1,200 人。\n", "utf-8")
-    (corpus / "filing.md").write_text(
-        "# Cash flows\nResearch expenditures were $62 million in fiscal 2023.\n"
-        "Purchases of property, plant and equipment were $930 million in fiscal 2023.\n", "utf-8")
-    settings = replace(Settings(), index_dir=tmp_path / "index")
-    index_paths([corpus], settings, embedder)   # Chinese and English reports in one index
-    qa = ReportQA.open(settings, embedder)
+    qa = _qa_over(tmp_path, embedder, {   # Chinese and English reports in one index
+        "星河动力-深度报告.md": "一、盈利预测\n预计星河动力 2026 年净利润为 95 亿元，星河动力股价较年初上涨 3 倍。\n"
+                           "预计公司 2026 年营业收入为 820 亿元，对应当前股价市盈率为 18 倍。\n"
+                           "二、经营回顾\n公司 2025 年新增产能 30 万吨，员工人数增加 1,200 人。\n",
+        "filing.md": "# Cash flows\nResearch expenditures were $62 million in fiscal 2023.\n"
+                     "Purchases of property, plant and equipment were $930 million in fiscal 2023.\n"})
     revenue = qa.ask("星河动力 2026 年营收预计多少？")
     assert revenue.answerable and "820 亿元" in revenue.answer[0].text
     pe = qa.ask("星河动力的 PE 是多少倍？")
@@ -270,28 +260,19 @@ def test_a_figure_asked_by_another_name_is_found_and_quoted(tmp_path, embedder):
 
 
 def test_a_sentence_dated_to_another_year_does_not_answer_for_the_asked_one(tmp_path, embedder):
-    corpus = tmp_path / "reports"
-    corpus.mkdir()
-    (corpus / "公司点评.md").write_text("一、经营回顾\n2022 年回顾：公司营收为 100 亿元。\n"
-                                        "展望：星河动力 2023 年营收预计为 120 亿元。\n", "utf-8")
-    settings = replace(Settings(), index_dir=tmp_path / "index")
-    index_paths([corpus], settings, embedder)
-    answer = ReportQA.open(settings, embedder).ask("星河动力2022年营收是多少？")
+    qa = _qa_over(tmp_path, embedder, {"公司点评.md": "一、经营回顾\n2022 年回顾：公司营收为 100 亿元。\n"
+                                                    "展望：星河动力 2023 年营收预计为 120 亿元。\n"})
+    answer = qa.ask("星河动力2022年营收是多少？")
     assert answer.answerable and "100 亿元" in answer.answer[0].text
 
 
 def test_an_answer_holds_what_the_question_asks_for_beyond_its_own_words(tmp_path, embedder):
     """A figure named bare (棉花产量) asks for its value, and the question's own year is not one; a headline
     that asks a question answers nothing; "在哪一场比赛" asks which match, not where."""
-    corpus = tmp_path / "reports"
-    corpus.mkdir()
-    (corpus / "农业与体育快报.md").write_text(
+    qa = _qa_over(tmp_path, embedder, {"农业与体育快报.md": (
         "一、棉花\n国家统计局发布关于 2022 年棉花产量的公告。\n题：2022 年棉花产量 10 年来首次回落，原因何在？\n"
         "二、粮食\n2022 年全国粮食播种面积 17.7 亿亩，比上年增加 1052 万亩。\n"
-        "三、足球\n2007 年赛季，河南建业对阵大连实德，于乐下半场打进制胜一球而一战成名。\n", "utf-8")
-    settings = replace(Settings(), index_dir=tmp_path / "index")
-    index_paths([corpus], settings, embedder)
-    qa = ReportQA.open(settings, embedder)
+        "三、足球\n2007 年赛季，河南建业对阵大连实德，于乐下半场打进制胜一球而一战成名。\n")})
     assert not qa.ask("2022年棉花产量").answerable
     grain = qa.ask("2022年全国粮食播种面积")
     assert grain.answerable and "17.7 亿亩" in grain.answer[0].text
