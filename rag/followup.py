@@ -10,7 +10,8 @@ import re
 
 import jieba
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
+from .textnorm import HAN
+
 # Whole jieba tokens, so 其他 / 因此 / 应该 (one token each) are not mistaken for 其 / 此 / 该.
 _ZH_ANAPHORS = {"它", "它们", "其", "该", "这个", "此", "这款", "这家", "该公司", "那个"}
 _EN_ANAPHOR = re.compile(r"\b(it|its|they|their|them|that)\b", re.IGNORECASE)
@@ -39,15 +40,15 @@ def resolve_followup(question: str, previous: str | None) -> str:
     topic = topic_of(previous) if previous else ""
     if not question or not topic or not needs_context(question) or topic.lower() in question.lower():
         return question
-    if _CJK.search(question):
+    if HAN.search(question):
         return _resolve_zh(question, topic)
     return _resolve_en(question, topic)
 
 
 def needs_context(question: str) -> bool:
     """True when the question points back (它 / its ...) or is too short to stand alone."""
-    if _CJK.search(question):
-        return bool(_ZH_ANAPHORS.intersection(jieba.lcut(question))) or len(_CJK.findall(question)) <= _SHORT_ZH_CHARS
+    if HAN.search(question):
+        return bool(_ZH_ANAPHORS.intersection(jieba.lcut(question))) or len(HAN.findall(question)) <= _SHORT_ZH_CHARS
     return bool(_EN_ANAPHOR.search(question)) or len(question.split()) <= _SHORT_EN_WORDS
 
 
@@ -57,7 +58,7 @@ def topic_of(question: str) -> str:
     quoted = _QUOTED.search(question)
     if quoted:
         return quoted.group(1).strip()
-    if _CJK.search(question):
+    if HAN.search(question):
         question = _ZH_POLITE.sub("", question)
         name = _ZH_NAME.search(question)
         return (name.group(0) if name else _ZH_PREDICATE.split(question, maxsplit=1)[0]).strip()

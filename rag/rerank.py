@@ -20,6 +20,7 @@ from .schema import Chunk, Passage
 from .settings import RerankSettings
 from .structure import SOURCE_LINE, asks_about_boilerplate, figure_mentions
 from .synonyms import Alias, aliases_in
+from .textnorm import HAN
 
 _ASKS_NUMBER = re.compile(r"多少|几[个家年月天次倍%]|几成|多大|多高|多长|多久|百分之|"
                           r"how (many|much|large|big|long)|what (percentage|share|proportion|amount|price)|\bpercent",
@@ -51,7 +52,6 @@ _ASKS_BACK = re.compile(r"[？?][\s”\"'」』）)]*$")
 _YEAR = re.compile(r"(19|20)\d\d")
 _YEAR_OF = re.compile(r"(19|20)\d\d\s*年(?!\s*\d)")   # 2021年, not 2021年3月 ... and not a count
 _FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９．", "0123456789.")
-_CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
 
 SentenceEmbedder = Callable[[list[str]], np.ndarray]
@@ -94,7 +94,7 @@ def _concept_weight(group: tuple[str, ...], idf: dict[str, float], vocabulary: d
 def _can_anchor(group: tuple[str, ...]) -> bool:
     """Numbers and lone Chinese characters (给, 被) say too little to decide what a sentence is about."""
     word = group[-1]
-    return not word.replace(".", "").isdigit() and not (len(word) == 1 and _CJK.match(word))
+    return not word.replace(".", "").isdigit() and not (len(word) == 1 and HAN.match(word))
 
 
 def _holds_asked_kind(asked: _Question, sentence: str) -> bool:
@@ -116,7 +116,7 @@ def _numbers(text: str) -> set[str]:
 
 def is_chinese(text: str) -> bool:
     """Chinese unless Latin letters clearly outnumber CJK characters (digits and tables say nothing)."""
-    return len(_CJK.findall(text)) >= 0.25 * len(_LATIN.findall(text))
+    return len(HAN.findall(text)) >= 0.25 * len(_LATIN.findall(text))
 
 
 class SentenceReranker:
@@ -126,7 +126,7 @@ class SentenceReranker:
 
     def rerank(self, question: str, candidates: list[Passage], query_vector: np.ndarray,
                embed: SentenceEmbedder | None, top_k: int,
-               answers: Callable[[ScoredSentence], bool] = lambda s: True) -> tuple[list[Passage], list[ScoredSentence]]:
+               answers: Callable[[ScoredSentence], bool]) -> tuple[list[Passage], list[ScoredSentence]]:
         """The top_k passages by fused score plus best-sentence score, and all sentences best first.
         When no sentence answers (`answers` says of the best), the sentences say less about which passage
         is right and the retrieval order counts for more."""

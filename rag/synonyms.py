@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from .keyword import tokenize
-from .textnorm import fold
+from .textnorm import HAN, fold
 
 _GROUPS = [
     ["营业收入", "营收", "营业总收入", "revenue", "net sales", "total net sales"],
@@ -38,7 +38,6 @@ _GROUPS = [
     ["资产负债率", "debt to asset ratio", "debt-to-asset ratio"],
     ["目标价", "target price", "price target"],
 ]
-_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 @dataclass(frozen=True)
@@ -82,7 +81,7 @@ def _groups() -> list[list[tuple[str, re.Pattern]]]:
 
 def _pattern(name: str) -> re.Pattern:
     """Chinese names match as written; English ones as whole words, plural or not ("expenditures")."""
-    if _CJK.search(name):
+    if HAN.search(name):
         return re.compile(re.escape(fold(name)))
     words = [re.escape(w) + "s?" for w in fold(name).split()]
     return re.compile(r"(?<![a-z0-9])" + r"\s+".join(words) + r"(?![a-z0-9])")

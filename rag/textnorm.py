@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+HAN = re.compile(r"[\u3400-\u9fff]")   # a Chinese character (CJK unified ideographs and extension A)
 CJK_CHAR = r"\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef"
 # A space is noise when either neighbour is a CJK character (PDF text puts spaces around numbers).
 _SPACE_NEAR_CJK = re.compile(rf"(?<=[{CJK_CHAR}])\s+|\s+(?=[{CJK_CHAR}])")
