@@ -176,11 +176,24 @@ _ASKS_BOILERPLATE = re.compile(   # ratings, analysts, contacts, and what a disc
     r"disclaim|disclos|rating|analyst|certif|contact|address|copyright|reproduc|redistribut|liabilit|warrant|"
     r"guarantee|represent.{0,20}views|views.{0,20}represent",
     re.IGNORECASE)
+# who wrote or published the report, and when: its disclaimer ("本报告由…撰写") and cover say
+_ASKS_AUTHORSHIP = re.compile(
+    r"(报告|研报).{0,12}(撰写|编写|编制|制作|出具|发布|发表|作者|机构)|(撰写|编写|编制|制作|出具|发布|发表).{0,12}(报告|研报)|"
+    r"\b(wrote|written|authored|published|issued|prepared)\b.{0,40}\b(report|study|note)|"
+    r"\b(report|study|note)\b.{0,40}\b(wrote|written|authored|published|issued|prepared|authors?|publisher)\b",
+    re.IGNORECASE)
+_ASKS_WHO_OR_WHEN = re.compile(r"谁|哪个|哪家|什么机构|哪一?年|何时|什么时候|哪天|日期|\b(who|which|when|what date)\b",
+                               re.IGNORECASE)
 
 
 def asks_about_boilerplate(question: str) -> bool:
     """Whether a question is about a report's boilerplate, which otherwise ranks below its body text."""
-    return bool(_ASKS_BOILERPLATE.search(question))
+    return bool(_ASKS_BOILERPLATE.search(question)) or asks_about_authorship(question)
+
+
+def asks_about_authorship(question: str) -> bool:
+    """Whether a question asks who wrote or published the report, or when ("这份报告是由谁发布的")."""
+    return bool(_ASKS_AUTHORSHIP.search(question) and _ASKS_WHO_OR_WHEN.search(question))
 
 
 def figure_mentions(text: str) -> list[str]:

@@ -84,6 +84,10 @@ def test_a_question_about_the_disclaimer_is_answered_from_it(qa):
     assert result.answerable and "本报告版权仅为本公司所有" in result.answer[0].text
     body = qa.ask("AI视频行业面临哪些版权风险？", docs=["2026-ai-video-industry-report.md"])
     assert body.passages[0].chunk.kind != "boilerplate"   # "版权" in a risk question is about the body
+    author = qa.ask("Who prepared this report?", docs=["global-ev-battery-report.md"])   # the disclaimer says
+    assert author.answerable and "prepared by Northbridge Capital Research" in author.answer[0].text
+    issuer = qa.ask("这份报告由谁编制？", docs=["2026-semiconductor-outlook.txt"])
+    assert issuer.answerable and "本报告由北溟证券股份有限公司" in issuer.answer[0].text
 
 
 def test_answer_citation_names_report_section_figure_and_page(qa):
