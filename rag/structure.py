@@ -41,7 +41,11 @@ _SPECIAL_BOILERPLATE = re.compile(
 _BOILERPLATE_LINE = re.compile(
     r"执业资格证书编号|执业证书编号|证书编号|SAC\s*(执业)?编号|S\d{13}|@[\w-]+\.(com|cn)|"
     r"^(地址|邮编|电话|传真|网址|邮箱|联系人)\s*[:：]|请务必阅读|本报告仅供|不构成.{0,6}(投资)?建议|"
-    r"版权(所有|归)|未经.{0,10}(许可|授权)|this report is (for|intended)|not an offer|all rights reserved",
+    r"版权(所有|归)|未经.{0,10}(许可|授权)|this report is (for|intended)|not an offer|all rights reserved|"
+    # an auditor's opinion names every statement ("We have audited the accompanying consolidated balance sheets")
+    r"we have (also )?audited|our responsibility is to express an opinion|we conducted our audits? in accordance|"
+    r"in our opinion, the (accompanying |related )?(consolidated )?(financial statements|balance sheets)|"
+    r"we have served as the company['’]s auditor",
     re.IGNORECASE,
 )
 _CAPTION = re.compile(
@@ -171,9 +175,9 @@ def report_date(lines: list[_Line]) -> str:
 
 
 _ASKS_BOILERPLATE = re.compile(   # ratings, analysts, contacts, and what a disclaimer says (copyright, liability)
-    r"评级|声明|免责|分析师|证书|资格|联系|地址|电话|邮箱|版权|转载|翻版|复制|引用|侵权|追究|义务|承担.{0,6}责任|"
+    r"评级|声明|免责|分析师|证书|资格|联系|地址|电话|邮箱|版权|转载|翻版|复制|引用|侵权|追究|义务|承担.{0,6}责任|审计|"
     r"保证|担保|不构成|代表.{0,8}观点|观点.{0,10}代表|"
-    r"disclaim|disclos|rating|analyst|certif|contact|address|copyright|reproduc|redistribut|liabilit|warrant|"
+    r"disclaim|disclos|rating|analyst|certif|contact|address|copyright|reproduc|redistribut|liabilit|warrant|audit|"
     r"guarantee|represent.{0,20}views|views.{0,20}represent",
     re.IGNORECASE)
 # who wrote or published the report, and when: its disclaimer ("本报告由…撰写") and cover say

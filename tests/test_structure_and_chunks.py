@@ -91,6 +91,20 @@ def test_a_filings_table_rows_abbreviations_and_navigation_are_not_headings_or_i
         "Consolidated Statements of Cash Flows $ in millions"
 
 
+def test_an_auditors_opinion_is_boilerplate_but_the_statements_it_names_are_not():
+    """The opinion names every statement ("consolidated balance sheets"), so it would answer every statement
+    question; it is kept apart from the statements, like a disclaimer."""
+    text = ("REPORT OF INDEPENDENT REGISTERED PUBLIC ACCOUNTING FIRM\n"
+            "We have audited the accompanying consolidated balance sheets of Acme Corp as of August 29, 2021.\n"
+            "In our opinion, the consolidated financial statements present fairly, in all material respects, the "
+            "financial position of the Company.\n"
+            "CONSOLIDATED BALANCE SHEETS\nTotal assets\t59,268\t55,556\nTotal liabilities\t41,190\t36,851\n")
+    doc = Document("f", "filing.md", text)
+    chunks = chunk_report(doc, parse_report(doc), first_id=0)
+    kind_at = {phrase: next(c.kind for c in chunks if phrase in c.text) for phrase in ("We have", "In our", "Total")}
+    assert kind_at == {"We have": "boilerplate", "In our": "boilerplate", "Total": "body"}
+
+
 def test_figure_mentions_are_normalised():
     assert figure_mentions("如图表3所示，而图 5 与 Figure 2、Exhibit 4 显示") == ["图表3", "图5", "Figure 2", "Exhibit 4"]
 
