@@ -37,6 +37,7 @@ _GROUPS = [
     ["市场份额", "市占率", "market share"],
     ["资产负债率", "debt to asset ratio", "debt-to-asset ratio"],
     ["目标价", "target price", "price target"],
+    ["增速", "增长率", "增长速度", "growth rate"],
 ]
 
 

@@ -247,16 +247,19 @@ def test_a_sentence_two_reports_repeat_is_quoted_once(tmp_path, embedder):
 
 
 def test_a_figure_asked_by_another_name_is_found_and_quoted(tmp_path, embedder):
-    """营收 for 营业收入, capex for "purchases of property, plant and equipment", PE for 市盈率; a Chinese
+    """营收 for 营业收入, 增速 for 增长率, capex for "purchases of property, plant and equipment", PE for 市盈率; a Chinese
     report's sentence of partial coverage is not outranked by an English one merely for being cross-lingual."""
     qa = _qa_over(tmp_path, embedder, {   # Chinese and English reports in one index
         "星河动力-深度报告.md": "一、盈利预测\n预计星河动力 2026 年净利润为 95 亿元，星河动力股价较年初上涨 3 倍。\n"
                            "预计公司 2026 年营业收入为 820 亿元，对应当前股价市盈率为 18 倍。\n"
-                           "二、经营回顾\n公司 2025 年新增产能 30 万吨，员工人数增加 1,200 人。\n",
+                           "二、经营回顾\n公司 2025 年新增产能 30 万吨，员工人数增加 1,200 人。\n"
+                           "公司 2025 年营业收入为 680 亿元。公司 2025 年营业收入增长率为 35%。\n",
         "filing.md": "# Cash flows\nResearch expenditures were $62 million in fiscal 2023.\n"
                      "Purchases of property, plant and equipment were $930 million in fiscal 2023.\n"})
     revenue = qa.ask("星河动力 2026 年营收预计多少？")
     assert revenue.answerable and "820 亿元" in revenue.answer[0].text
+    growth = qa.ask("星河动力 2025 年营收增速是多少？")   # 增速 is the 增长率
+    assert growth.answerable and "35%" in growth.answer[0].text
     pe = qa.ask("星河动力的 PE 是多少倍？")
     assert pe.answerable and "18 倍" in pe.answer[0].text
     capex = qa.ask("How much were capital expenditures in fiscal 2023?")
