@@ -38,6 +38,11 @@ _GROUPS = [
     ["资产负债率", "debt to asset ratio", "debt-to-asset ratio"],
     ["目标价", "target price", "price target"],
     ["增速", "增长率", "增长速度", "growth rate"],
+    ["国内生产总值", "gdp"],
+    ["居民消费价格指数", "消费者物价指数", "消费价格指数", "cpi", "consumer price index"],
+    ["通胀", "通货膨胀", "inflation"],
+    ["外商直接投资", "fdi", "foreign direct investment"],
+    ["采购经理指数", "采购经理人指数", "pmi", "purchasing managers index", "purchasing managers' index"],
 ]
 
 
