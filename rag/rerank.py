@@ -26,7 +26,8 @@ _ASKS_NUMBER = re.compile(r"多少|几[个家年月天次倍%]|几成|多大|多
                           r"how (many|much|large|big|long)|what (percentage|share|proportion|amount|price)|\bpercent",
                           re.IGNORECASE)
 # a figure named without asking how it moved (2022年棉花产量, 出生率是) asks for its value
-_NAMES_FIGURE = re.compile(r"比例|占比|增速|增长率|出生率|规模|金额|价格|数量|人数|数目|产量|销量|交付量|营收")
+_NAMES_FIGURE = re.compile(r"比例|占比|增速|增长率|出生率|规模|金额|价格|数量|人数|数目|产量|销量|交付量|营收|"
+                           r"(出口|进口|出货|装机|成交|保有|发电|用电)量|票房|收入|利润|市值|总额|余额")
 _ASKS_DESCRIPTION = re.compile(r"如何|怎样|怎么|什么|何|哪些|为什么|原因|趋势|变化|影响|\b(how|what|why|which)\b",
                                re.IGNORECASE)
 _ASKS_DATE = re.compile(r"哪天|哪一天|何时|什么时候|哪年|哪一年|几月|几号|日期|(?<!持续|多长|多少)时间(?!段|跨度)|"
@@ -43,7 +44,7 @@ _DATE_WORDS = {"时间", "日期", "date", "time"}
 _PLACE_WORDS = {"地点", "地方", "location", "place"}
 _NUMBER_WORDS = {"数量", "数目", "持续时间", "number"}
 _NAME_CHECKED = 15   # top sentences whose names are checked (part-of-speech tagging is the slow part)
-_HAS_NUMBER = re.compile(r"\d|[一二两三四五六七八九十百千万亿]+(个|家|倍|年|亿|万|%|成)")
+_HAS_NUMBER = re.compile(r"\d|[一二两三四五六七八九十百千万亿]+(个(?!月)|家|倍|年|亿|万|%|成)")
 _HAS_DATE = re.compile(r"\d{1,4}\s*(年|月|日|号)|[一二三四]季度|\b(19|20)\d\d\b|\b(Q[1-4]|H[12])\b|"
                        r"January|February|March|April|May|June|July|August|September|October|November|December",
                        re.IGNORECASE)
