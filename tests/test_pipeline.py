@@ -275,8 +275,7 @@ def test_a_sentence_dated_to_another_year_does_not_answer_for_the_asked_one(tmp_
 
 def test_an_answer_holds_what_the_question_asks_for_beyond_its_own_words(tmp_path, embedder):
     """A figure named bare (棉花产量, 出口量) asks for its value, and the question's own year is not one; 哪国人 asks
-    for a place; a headline
-    that asks a question answers nothing; "在哪一场比赛" asks which match, not where."""
+    for a place; a headline that asks a question answers nothing; "在哪一场比赛" asks which match, not where."""
     qa = _qa_over(tmp_path, embedder, {"农业与体育快报.md": (
         "一、棉花\n国家统计局发布关于 2022 年棉花产量的公告。\n题：2022 年棉花产量 10 年来首次回落，原因何在？\n"
         "二、粮食\n2022 年全国粮食播种面积 17.7 亿亩，比上年增加 1052 万亩。\n"
