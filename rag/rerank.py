@@ -227,9 +227,11 @@ class SentenceReranker:
                 section_terms[path] = set(tokenize(" ".join(path)))
             context = title_terms | section_terms[path] | previous_terms
             previous_terms = terms
-            if len(sentence) < 4 or SOURCE_LINE.match(sentence) or sentence.lstrip("#* ") in path:
+            if len(sentence) < 4 or SOURCE_LINE.match(sentence) or sentence.lstrip("#* ") in path \
+                    or sentence.strip("#* \n") == record.title:   # a heading or the title names, never answers
                 continue
-            credit = {t: 1.0 if t in terms else self.settings.context_weight if t in context else 0.0 for t in asked.idf}
+            credit = {t: 1.0 if t in terms else self.settings.title_weight if t in title_terms
+                      else self.settings.context_weight if t in context else 0.0 for t in asked.idf}
             self._credit_aliases(asked.aliases, terms, context, credit)
             held = sum(min(weight, max(asked.idf[t] * credit[t] for t in group))
                        for group, weight in asked.concepts) / total

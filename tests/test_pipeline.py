@@ -292,6 +292,17 @@ def test_an_answer_holds_what_the_question_asks_for_beyond_its_own_words(tmp_pat
     assert match.answerable and "河南建业对阵大连实德" in match.answer[0].text
 
 
+def test_a_title_names_what_every_sentence_is_about_and_answers_nothing(tmp_path, embedder):
+    """A sentence that does not repeat the report's subject still speaks of it; the title line itself is no answer."""
+    qa = _qa_over(tmp_path, embedder, {
+        "蟾蜍.md": "科罗拉多河蟾蜍\n科罗拉多河蟾蜍是一种有毒的蟾蜍，原产于美国西南部及墨西哥北部。\n"
+                  "其皮肤腺体会分泌毒素，足以毒死成年的狗。\n牠们主要以小老鼠、昆虫及小型爬行动物为食。\n",
+        "鲤鱼.md": "鲤鱼\n鲤鱼以水草为食。\n", "麻雀.md": "麻雀\n麻雀栖息于城市。\n"})
+    food = qa.ask("科罗拉多河蟾蜍以什么为食？")
+    assert food.answerable and "小老鼠" in food.answer[0].text
+    assert "科罗拉多河蟾蜍" not in [s.text for s in food.answer]
+
+
 def test_an_index_made_with_an_older_tokenizer_is_retokenized_not_rebuilt(tmp_path, embedder):
     settings = replace(Settings(), index_dir=tmp_path / "index")
     index_paths([ROOT / "corpus"], settings, embedder)
