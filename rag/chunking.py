@@ -13,7 +13,7 @@ from .structure import figure_mentions
 
 # Recorded in the manifest; bumped whenever extraction or chunking changes what an index stores
 # (v2: PDF lines read with their geometry, running headers/footers found by position).
-CHUNKER_VERSION = "sections-v7"
+CHUNKER_VERSION = "sections-v8"
 
 
 @dataclass(frozen=True)

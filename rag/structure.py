@@ -414,11 +414,12 @@ def _title(doc: Document, lines: list[_Line], sections: list[Section]) -> str:
     for section in sections:
         if doc.text.startswith("# ", section.start) and not _NOT_A_TITLE.search(section.heading):
             return section.heading
-    for line in lines:
+    for number, line in enumerate(lines):
         content = line.text
         if any(p.match(content) for _, p in _HEADING_STYLES[1:]):
             break   # a numbered heading ("一、盈利预测") opens the body: the report was named before it or not at all
-        if 6 <= len(content) <= 80 and not _NOT_A_TITLE.search(content) \
+        stands_apart = number == 0 and doc.text.startswith("\n\n", line.end)   # a text file's first line, a blank under it
+        if (2 if stands_apart else 6) <= len(content) <= 80 and not _NOT_A_TITLE.search(content) \
                 and not _BOILERPLATE_LINE.search(content) \
                 and not content.endswith(("。", ".")) and not _caption(content) and not _SPECIAL_BODY.match(content) \
                 and not content.startswith(("|", "——", "--")):

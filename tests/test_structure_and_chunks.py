@@ -75,6 +75,13 @@ def test_a_report_that_opens_with_a_numbered_section_is_named_by_its_file():
     assert parse_report(Document("r", "星河动力-深度报告.txt", body)).title == "星河动力-深度报告"
 
 
+def test_a_short_first_line_standing_apart_names_a_text_report():
+    text = "黑鹦嘴鱼\n\n黑鹦嘴鱼，又名颈斑鹦哥鱼，为鹦哥鱼科的其中一种。\n"
+    assert parse_report(Document("r", "DEV_522.txt", text)).title == "黑鹦嘴鱼"
+    run_on = "研究院\n全球经济金融展望报告\n要点\n"   # a PDF's short first line is not set apart: often a logo's text
+    assert parse_report(Document("r", "boc.pdf", run_on)).title == "全球经济金融展望报告"
+
+
 def test_a_filings_table_rows_abbreviations_and_navigation_are_not_headings_or_its_title():
     text = ("Table of Contents\nACME CORP ANNUAL REPORT\nPART I\nITEM 1A.\tRISK FACTORS\nDemand may fall.\nGAAP\n"
             "NY, TN\nRevenue\t2023\t2022\n(6)\t(0.24)\t(0.04)\n(1)\t(2)\nPART IV\t87\n9.\tIncome Taxes\nTaxes rose.\n"
