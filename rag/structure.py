@@ -192,10 +192,10 @@ _ASKS_WHO_OR_WHEN = re.compile(r"谁|哪个|哪家|什么机构|哪一?年|何�
 
 def asks_about_boilerplate(question: str) -> bool:
     """Whether a question is about a report's boilerplate, which otherwise ranks below its body text."""
-    return bool(_ASKS_BOILERPLATE.search(question)) or asks_about_authorship(question)
+    return bool(_ASKS_BOILERPLATE.search(question)) or _asks_about_authorship(question)
 
 
-def asks_about_authorship(question: str) -> bool:
+def _asks_about_authorship(question: str) -> bool:
     """Whether a question asks who wrote or published the report, or when ("这份报告是由谁发布的")."""
     return bool(_ASKS_AUTHORSHIP.search(question) and _ASKS_WHO_OR_WHEN.search(question))
 
