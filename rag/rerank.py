@@ -51,6 +51,8 @@ _HAS_DATE = re.compile(r"\d{1,4}\s*(年|月|日|号)|[一二三四]季度|\b(19|
                        re.IGNORECASE)
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _ASKS_BACK = re.compile(r"[？?][\s”\"'」』）)]*$")
+# a sentence wondering what, how much or who ("想要知道使用了什么处理器") restates a question, not its answer
+_WONDERS = re.compile(r"什么|多少|哪些|哪个|哪里|为什么|谁")
 _YEAR = re.compile(r"(19|20)\d\d")
 _YEAR_OF = re.compile(r"(19|20)\d\d\s*年(?!\s*\d)")   # 2021年, not 2021年3月 ... and not a count
 _FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９．", "0123456789.")
@@ -249,7 +251,7 @@ class SentenceReranker:
                 score *= 0.5
             anchors_ok = cross_lingual or names_figure or all(any(credit[t] for t in anchor) for anchor in asked.anchors)
             coverage = (held + 0.5 * names_figure) * (1.0 if anchors_ok else self.settings.missing_anchor_factor)
-            asks_back = _ASKS_BACK.search(sentence) is not None   # a headline question is no answer
+            asks_back = _ASKS_BACK.search(sentence) is not None or bool(_WONDERS.search(sentence))
             items.append(ScoredSentence(chunk, start, end, score, coverage, type_ok and numbers_ok and not asks_back,
                                         cross_lingual))
         return items

@@ -303,6 +303,16 @@ def test_a_title_names_what_every_sentence_is_about_and_answers_nothing(tmp_path
     assert "科罗拉多河蟾蜍" not in [s.text for s in food.answer]
 
 
+def test_a_sentence_wondering_what_the_question_asks_is_no_answer(tmp_path, embedder):
+    """Web copy restates the question ("想知道用了什么处理器") before and after the sentence that answers it."""
+    qa = _qa_over(tmp_path, embedder, {
+        "星河X2评测.md": "星河X2评测\n很多用户想要知道星河X2使用了什么处理器，下面就给大家介绍一下。\n"
+                      "星河X2的处理器采用的是天枢9000芯片，性能强劲。\n以上就是星河X2是什么处理器的全部内容。\n",
+        "鲤鱼.md": "鲤鱼\n鲤鱼以水草为食。\n"})
+    chip = qa.ask("星河X2的处理器是什么")
+    assert chip.answerable and "天枢9000" in chip.answer[0].text
+
+
 def test_an_index_made_with_an_older_tokenizer_is_retokenized_not_rebuilt(tmp_path, embedder):
     settings = replace(Settings(), index_dir=tmp_path / "index")
     index_paths([ROOT / "corpus"], settings, embedder)
