@@ -54,7 +54,9 @@ _ASKS_BACK = re.compile(r"[？?][\s”\"'」』）)]*$")
 # a sentence wondering what, how much or who ("想要知道使用了什么处理器") restates a question, not its answer
 _WONDERS = re.compile(r"什么|多少|哪些|哪个|哪里|为什么|谁")
 _YEAR = re.compile(r"(19|20)\d\d")
-_YEAR_OF = re.compile(r"(19|20)\d\d\s*年(?!\s*\d)")   # 2021年, not 2021年3月 ... and not a count
+# a date or a time of day (2021年, 12月10日, 14时23分) says when, not how much
+_DATE_OF = re.compile(r"((19|20)\d\d\s*年\s*)?\d{1,2}\s*月(\s*\d{1,2}\s*[日号])?|\d{1,2}\s*[日号]|"
+                      r"(19|20)\d\d\s*年(?!\s*\d)|\d{1,2}\s*时(\s*\d{1,2}\s*分)?")
 _FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９．", "0123456789.")
 _LATIN = re.compile(r"[A-Za-z]")
 
@@ -103,10 +105,10 @@ def _can_anchor(group: tuple[str, ...]) -> bool:
 
 def _holds_asked_kind(asked: _Question, sentence: str) -> bool:
     """A number or date beyond those the question itself names (棉花产量的公告 of 2022 is not the 产量);
-    a year counts as a date, not as a quantity."""
+    a date counts as a date, not as a quantity."""
     unasked = _NUMBER.sub(lambda m: "" if m.group() in asked.numbers else m.group(),
                           sentence.translate(_FULL_WIDTH_DIGITS))
-    return (not asked.wants_number or bool(_HAS_NUMBER.search(_YEAR_OF.sub("", unasked)))) and \
+    return (not asked.wants_number or bool(_HAS_NUMBER.search(_DATE_OF.sub("", unasked)))) and \
            (not asked.wants_date or bool(_HAS_DATE.search(unasked)))
 
 

@@ -313,6 +313,16 @@ def test_a_sentence_wondering_what_the_question_asks_is_no_answer(tmp_path, embe
     assert chip.answerable and "天枢9000" in chip.answer[0].text
 
 
+def test_a_date_is_no_answer_to_how_much(tmp_path, embedder):
+    """The news sentence dated 12月10日 announcing the figure is not the figure."""
+    qa = _qa_over(tmp_path, embedder, {
+        "粮食.md": "星河省粮食生产\n12月10日，记者获悉，星河省正式公布2025年全年粮食总产量。\n"
+                 "经核准，2025年星河省粮食总产量为1308.84亿斤，比上年减少56.32亿斤。\n",
+        "鲤鱼.md": "鲤鱼\n鲤鱼以水草为食。\n"})
+    grain = qa.ask("星河省2025年的粮食总产量是多少？")
+    assert grain.answerable and "1308.84亿斤" in grain.answer[0].text
+
+
 def test_an_index_made_with_an_older_tokenizer_is_retokenized_not_rebuilt(tmp_path, embedder):
     settings = replace(Settings(), index_dir=tmp_path / "index")
     index_paths([ROOT / "corpus"], settings, embedder)
