@@ -23,6 +23,7 @@ from .keyword import BM25, TOKENIZER_VERSION, tokenize
 from .naming import ReportNames
 from .schema import Chunk, Document, Figure, PageSpan, Section
 from .sentences import sentence_spans
+from .structure import statement_pages
 
 INDEX_FORMAT = 1
 CURRENT = "CURRENT"
@@ -67,6 +68,7 @@ class ReportIndex:
         self._rows: list[Chunk] | None = None
         self._row_of_id: dict[int, int] | None = None
         self._row_reports: tuple[dict[str, int], np.ndarray] | None = None   # report -> ordinal; row -> ordinal
+        self._statement_rows: dict[str, np.ndarray] | None = None   # financial statement -> rows inside it
         self._changed: set[str] = set()   # records upserted since loading: written anew on save
         self._sentences: dict[int, list[tuple[int, int, frozenset[str]]]] = {}
         self.generation = ""   # the generation folder it was loaded from or saved to
@@ -188,6 +190,21 @@ class ReportIndex:
         ordinal, row_reports = self._row_reports
         return np.isin(row_reports, [ordinal[name] for name in names if name in ordinal])
 
+    def statement_rows(self, statements: set[str]) -> np.ndarray:
+        """A mask over chunk_rows of the chunks on the pages of the financial statements named ("cash flows")."""
+        if self._statement_rows is None:
+            self._statement_rows = {}
+            rows = self.chunk_rows
+            for name, record in self.records.items():
+                for statement, pages in statement_pages(record.document).items():
+                    mask = self._statement_rows.setdefault(statement, np.zeros(len(rows), bool))
+                    for row in np.flatnonzero(self.rows_of([name])):
+                        mask[row] |= bool(pages.intersection(rows[row].pages))
+        mask = np.zeros(len(self.chunk_rows), bool)
+        for statement in statements & self._statement_rows.keys():
+            mask |= self._statement_rows[statement]
+        return mask
+
     @property
     def bm25(self) -> BM25:
         if self._bm25 is None:
@@ -219,6 +236,7 @@ class ReportIndex:
         self._rows = None
         self._row_of_id = None
         self._row_reports = None
+        self._statement_rows = None
         self._sentences.clear()
 
 

@@ -18,7 +18,7 @@ from .index import DocumentRecord, ReportIndex, section_at
 from .keyword import term_groups, tokenize
 from .schema import Chunk, Passage
 from .settings import RerankSettings
-from .structure import SOURCE_LINE, asks_about_boilerplate, figure_mentions
+from .structure import SOURCE_LINE, asks_about_boilerplate, figure_mentions, statements_named
 from .synonyms import Alias, aliases_in
 from .textnorm import HAN
 
@@ -89,6 +89,7 @@ class _Question:
     naming: dict[str, set[str]]   # report -> question terms its file name holds ("best", "buy")
     aliases: tuple[Alias, ...]    # figures the question names that go by other names (营收 / 营业收入)
     boilerplate: bool             # asks about a disclaimer, ratings or contacts
+    in_statement: np.ndarray | None   # rows inside the financial statements the question names
 
 
 def _concept_weight(group: tuple[str, ...], idf: dict[str, float], vocabulary: dict[str, int]) -> float:
@@ -211,7 +212,17 @@ class SentenceReranker:
             naming=self.index.names.naming_terms(question),
             boilerplate=asks_about_boilerplate(question),
             aliases=aliases_in(question),
+            in_statement=self._statement_rows(question),
         )
+
+    def _statement_rows(self, question: str) -> np.ndarray | None:
+        """Rows inside the financial statements the question names, of the reports it names if any."""
+        statements = statements_named(question)
+        if not statements:
+            return None
+        named = self.index.names.named_by(question)
+        rows = self.index.statement_rows(statements)
+        return rows & self.index.rows_of(sorted(named)) if named else rows
 
     def _score_passage(self, asked: _Question, passage: Passage, record: DocumentRecord) -> list[ScoredSentence]:
         chunk = passage.chunk
@@ -221,10 +232,11 @@ class SentenceReranker:
         section_terms: dict[tuple[str, ...], set[str]] = {}
         total = sum(w for _, w in asked.concepts)
         cross_lingual = asked.is_chinese != is_chinese(chunk.text)
+        in_statement = asked.in_statement is not None and bool(asked.in_statement[self.index.row_of_id[chunk.chunk_id]])
         items = []
         previous_terms: frozenset[str] = frozenset()
-        chunk_numbers = _numbers(f"{chunk.text} {' '.join(chunk.section_path)} {record.title} "
-                                 f"{chunk.doc_name if naming_terms else ''}")
+        title_numbers = _numbers(f"{record.title} {chunk.doc_name if naming_terms else ''}")   # 3M's 3, its year
+        chunk_numbers = _numbers(f"{chunk.text} {' '.join(chunk.section_path)}") | title_numbers
         for start, end, terms in self.index.sentences(chunk):
             sentence = text[start:end]
             path = tuple(section_at(record, start))
@@ -243,12 +255,12 @@ class SentenceReranker:
             lead_in = max(text.rfind("\n", chunk.start, start) + 1, chunk.start)   # its paragraph, within the chunk
             lead_numbers = _numbers(text[lead_in:end]) if asked.numbers else set()
             numbers_ok = not asked.numbers or (   # values in the sentence or its lead-in; years anywhere near,
-                asked.numbers - asked.years <= lead_numbers | _numbers(" ".join(path))
+                asked.numbers - asked.years <= lead_numbers | _numbers(" ".join(path)) | title_numbers
                 and asked.years <= chunk_numbers   # and no sentence dated only to other years
                 and not (asked.years and _years(sentence) and not asked.years & lead_numbers))
             type_ok = _holds_asked_kind(asked, sentence)
             names_figure = bool(asked.figures & set(figure_mentions(sentence)))
-            score = held + 0.1 * type_ok + 0.1 * (numbers_ok and bool(asked.numbers)) + 0.3 * names_figure
+            score = held + 0.1 * type_ok + 0.1 * (numbers_ok and bool(asked.numbers)) + 0.3 * (names_figure or in_statement)
             if chunk.kind == "boilerplate" and not asked.boilerplate:
                 score *= 0.5
             anchors_ok = cross_lingual or names_figure or all(any(credit[t] for t in anchor) for anchor in asked.anchors)
@@ -260,12 +272,15 @@ class SentenceReranker:
 
     def _credit_aliases(self, aliases: tuple[Alias, ...], terms: frozenset[str], context: set[str],
                         credit: dict[str, float]) -> None:
-        """A sentence naming the figure another way (营业收入 for 营收) holds the question's name of it."""
+        """A sentence naming the figure another way (营业收入 for 营收) holds the question's name of it; one
+        holding a word of the name alone ("capital losses" for "capital expenditure") does not."""
         for alias in aliases:
+            asked = alias.terms & credit.keys()
             held = max((1.0 if other <= terms else self.settings.context_weight if other <= terms | context else 0.0
                         for other in alias.alternatives), default=0.0)
-            for term in alias.terms & credit.keys():
-                credit[term] = max(credit[term], held)
+            held = max(held, min((credit[term] for term in asked), default=0.0))
+            for term in asked:
+                credit[term] = held
 
     def _score_by_similarity(self, items: list[ScoredSentence], query_vector: np.ndarray,
                              embed: SentenceEmbedder) -> None:

@@ -58,6 +58,24 @@ _STATEMENT_TITLE = re.compile(r"(consolidated\s+)?(statements?\s+of\s+(consolida
                               r"earnings|comprehensive\s+(income|loss)|financial\s+(position|condition)|"
                               r"(changes\s+in\s+)?(stockholders|shareholders|share\s*owners)['’]?\s+equity)|"
                               r"balance\s+sheets?)\b", re.IGNORECASE)
+# the names a question or a statement's title gives each financial statement ("cash flow statement" is the
+# "Consolidated Statements of Cash Flows"); comprehensive income is tried before income
+_STATEMENT_NAMES = [
+    ("cash flows", re.compile(r"cash[\s-]+flows?\s+statements?|statements?\s+of\s+(consolidated\s+)?cash\s+flows?|"
+                              r"现金流量表", re.IGNORECASE)),
+    ("comprehensive income", re.compile(r"statements?\s+of\s+(consolidated\s+)?comprehensive\s+(income|loss)|"
+                                        r"comprehensive\s+income\s+statements?|综合收益表", re.IGNORECASE)),
+    ("income", re.compile(r"(?<!comprehensive )income\s+statements?|statements?\s+of\s+(consolidated\s+)?"
+                          r"(operations|income|earnings)|profit\s+and\s+loss|利润表|损益表", re.IGNORECASE)),
+    ("financial position", re.compile(r"balance\s+sheets?|statements?\s+of\s+(consolidated\s+)?financial\s+"
+                                      r"(position|condition)|资产负债表", re.IGNORECASE)),
+    ("equity", re.compile(r"statements?\s+of\s+(consolidated\s+)?(changes\s+in\s+)?(stockholders|shareholders|"
+                          r"share\s*owners)['’]?\s+equity|(股东|所有者)权益变动表", re.IGNORECASE)),
+]
+_NAMED_IN_A_SENTENCE = re.compile(r"\b(the|in|of|to|on|our|see|from|with|refer)\s+((consolidated|combined)\s+)?$",
+                                  re.IGNORECASE)
+_MAX_STATEMENT_TITLE = 120
+_ENDS_IN_PAGE_NUMBER = re.compile(r"[\s.…]\d{1,3}$")
 _CONTENTS_HEADING = re.compile(r"^(目\s*录|图表目录|图目录|表目录|插图目录|表格目录|(table of )?contents|"
                                r"list of (figures|tables|exhibits|charts))$", re.IGNORECASE)
 _LEADER_ENTRY = re.compile(r"\S\s*(\.{4,}|…{2,}|·{4,}|-{4,})\s*\d{1,3}$")   # "一、行业概况 ........ 3"
@@ -211,6 +229,43 @@ _LABEL_NUMBERS = re.compile(  # numbers that label a column: years, dates, notes
     rf"(?:FY|Q[1-4]\s*|H[12]\s*)?(?:19|20)\d\d(?:[A-Za-z年度]*)|{_MONTH}\s*\d{{1,2}}|\d{{1,2}}\s*{_MONTH}|"
     r"\d{1,2}\s*月\s*(?:\d{1,2}\s*日)?|\(\d\)|Note\s*\d+", re.IGNORECASE)
 _TABLE_RULE = re.compile(r"^[\s|:\-]+$")
+
+
+def statements_named(text: str) -> set[str]:
+    """The financial statements a question or heading names: "relying on the cash flow statement" and
+    "Consolidated Statements of Cash Flows" both name {"cash flows"}."""
+    named = set()
+    for statement, pattern in _STATEMENT_NAMES:
+        text, found = pattern.subn(" ", text)   # "statement of comprehensive income" is not also "of ... income"
+        if found:
+            named.add(statement)
+    return named
+
+
+def statement_pages(doc: Document) -> dict[str, set[int]]:
+    """The pages each financial statement is printed on, known by a line opening with its title
+    ("Consolidated Statement of Cash Flows", "CONSOLIDATED BALANCE SHEETS (amounts in millions)"); a
+    contents entry ending in its page number and a sentence naming a statement do not count."""
+    pages: dict[str, set[int]] = {}
+    position = 0
+    for line in doc.text.split("\n"):
+        statement = _statement_title(line.strip())
+        if statement:
+            pages.setdefault(statement, set()).add(doc.page_at(position))
+        position += len(line) + 1
+    return pages
+
+
+def _statement_title(line: str) -> str:
+    """The statement a line is the title of, after at most the company's name ("COSTCO WHOLESALE
+    CORPORATION CONSOLIDATED STATEMENTS OF INCOME (amounts in millions)"), else ""."""
+    if len(line) > _MAX_STATEMENT_TITLE or line.endswith((".", ":", ";", "。", "：")) or _ENDS_IN_PAGE_NUMBER.search(line):
+        return ""
+    for statement, pattern in _STATEMENT_NAMES:
+        found = pattern.search(line)
+        if found:
+            return "" if _NAMED_IN_A_SENTENCE.search(line[:found.start()]) else statement
+    return ""
 
 
 def table_header(text: str, start: int) -> str:

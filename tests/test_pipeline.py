@@ -18,6 +18,7 @@ from rag.indexing import index_paths
 from rag.keyword import tokenize
 from rag.qa import QuestionError, ReportQA
 from rag.settings import Settings
+from rag.structure import statements_named
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = [json.loads(line) for line in (ROOT / "tests/data/sample_questions.jsonl").read_text("utf-8").splitlines()]
@@ -209,6 +210,38 @@ def test_a_number_quoted_from_a_table_row_is_cited_with_its_column_labels(tmp_pa
     citation = answer.citations[0]
     assert answer.answerable and citation.quote == "Net income (loss)\t$213\t$375"
     assert citation.columns == "Year ended December 31,\t2020\t2019" and citation.figure.startswith("Table 4")
+
+
+def _filing_pages(company: str, capex: str, operating: str) -> list[list[tuple[float, float, str, float]]]:
+    """A 10-K's discussion page naming its statements in passing, then its cash flow statement."""
+    discussion = [(60, 760, "Item 7. Liquidity and Capital Resources", 12),
+                  (60, 730, f"In fiscal 2025, {company} recorded capital losses of $57 million on securities sold.", 10),
+                  (60, 712, "Our capital priorities are unchanged; see the Consolidated Statements of Cash Flows.", 10)]
+    rows = [("Year ended December 31,", "2025", "2024"), ("Net cash provided by operating activities", operating, "2,236"),
+            ("Purchases of property, plant and equipment", capex, "(1,373)"), ("Proceeds from sale of assets", "262", "49")]
+    statement = [(60, 760, f"{company.upper()} CORPORATION CONSOLIDATED STATEMENTS OF CASH FLOWS (in millions)", 12)]
+    for r, cells in enumerate(rows):
+        statement += [(60 + 230 * min(c, 1) + 80 * max(c - 1, 0), 730 - 18 * r, cell, 10) for c, cell in enumerate(cells)]
+    return [discussion, statement]
+
+
+def test_a_question_naming_a_financial_statement_is_answered_from_its_rows(tmp_path, embedder):
+    """"From the cash flow statement": the statement's row answers ("capital expenditure" is its
+    "purchases of property, plant and equipment"), not prose with the word "capital", nor another filing's row."""
+    corpus = tmp_path / "filings"
+    corpus.mkdir()
+    write_placed_pdf(corpus / "4X_2025_10K.pdf", _filing_pages("4X", "(1,577)", "2,410"))
+    write_placed_pdf(corpus / "ACME_2025_10K.pdf", _filing_pages("Acme", "(2,950)", "3,120"))
+    settings = replace(Settings(), index_dir=tmp_path / "index")
+    index_paths([corpus], settings, embedder)
+    qa = ReportQA.open(settings, embedder)
+    answer = qa.ask("What was 4X's FY2025 capital expenditure? Answer from the cash flow statement.")
+    citation = answer.citations[answer.answer[0].citation - 1]
+    assert answer.answerable and "(1,577)" in answer.answer[0].text
+    assert (citation.doc, citation.page) == ("4X_2025_10K.pdf", 2)
+    assert statements_named("relying on the cash flow statement") == {"cash flows"}
+    assert statements_named("Consolidated Statements of Comprehensive Income") == {"comprehensive income"}
+    assert statements_named("合并资产负债表") == {"financial position"}
 
 
 def test_a_chinese_question_naming_a_company_or_its_stock_code_prefers_its_report(tmp_path, embedder):
