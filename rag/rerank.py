@@ -89,7 +89,8 @@ class _Question:
     naming: dict[str, set[str]]   # report -> question terms its file name holds ("best", "buy")
     aliases: tuple[Alias, ...]    # figures the question names that go by other names (营收 / 营业收入)
     boilerplate: bool             # asks about a disclaimer, ratings or contacts
-    in_statement: np.ndarray | None   # rows inside the financial statements the question names
+    in_statement: np.ndarray | None   # rows inside the financial statements the question names ...
+    statement_terms: set[str]         # ... and the words it names them by, which such a row is about
 
 
 def _concept_weight(group: tuple[str, ...], idf: dict[str, float], vocabulary: dict[str, int]) -> float:
@@ -111,6 +112,17 @@ def _holds_asked_kind(asked: _Question, sentence: str) -> bool:
                           sentence.translate(_FULL_WIDTH_DIGITS))
     return (not asked.wants_number or bool(_HAS_NUMBER.search(_DATE_OF.sub("", unasked)))) and \
            (not asked.wants_date or bool(_HAS_DATE.search(unasked)))
+
+
+def _label_precision(asked: _Question, sentence: str) -> float:
+    """The share of a table row's label words that the question uses: "Total assets" names what "how much
+    were total assets" asks for exactly, "Total current assets" less so. 0 for a sentence that is no row."""
+    label = sentence.split("\t", 1)[0] if "\t" in sentence else ""
+    words = set(tokenize(label))
+    if not words:
+        return 0.0
+    asked_words = set(asked.idf).union(*(other for alias in asked.aliases for other in alias.alternatives))
+    return len(words & asked_words) / len(words)
 
 
 def _years(text: str) -> set[str]:
@@ -213,6 +225,7 @@ class SentenceReranker:
             boilerplate=asks_about_boilerplate(question),
             aliases=aliases_in(question),
             in_statement=self._statement_rows(question),
+            statement_terms=set(tokenize(" ".join(statements_named(question).values()))),
         )
 
     def _statement_rows(self, question: str) -> np.ndarray | None:
@@ -221,7 +234,7 @@ class SentenceReranker:
         if not statements:
             return None
         named = self.index.names.named_by(question)
-        rows = self.index.statement_rows(statements)
+        rows = self.index.statement_rows(set(statements))
         return rows & self.index.rows_of(sorted(named)) if named else rows
 
     def _score_passage(self, asked: _Question, passage: Passage, record: DocumentRecord) -> list[ScoredSentence]:
@@ -242,7 +255,7 @@ class SentenceReranker:
             path = tuple(section_at(record, start))
             if path not in section_terms:
                 section_terms[path] = set(tokenize(" ".join(path)))
-            context = title_terms | section_terms[path] | previous_terms
+            context = title_terms | section_terms[path] | previous_terms | (asked.statement_terms if in_statement else set())
             previous_terms = terms
             if len(sentence) < 4 or SOURCE_LINE.match(sentence) or sentence.lstrip("#* ") in path \
                     or sentence.strip("#* \n") == record.title:   # a heading or the title names, never answers
@@ -260,7 +273,8 @@ class SentenceReranker:
                 and not (asked.years and _years(sentence) and not asked.years & lead_numbers))
             type_ok = _holds_asked_kind(asked, sentence)
             names_figure = bool(asked.figures & set(figure_mentions(sentence)))
-            score = held + 0.1 * type_ok + 0.1 * (numbers_ok and bool(asked.numbers)) + 0.3 * (names_figure or in_statement)
+            score = held + 0.1 * type_ok + 0.1 * (numbers_ok and bool(asked.numbers)) + 0.3 * (names_figure or in_statement) \
+                + 0.05 * _label_precision(asked, sentence)
             if chunk.kind == "boilerplate" and not asked.boilerplate:
                 score *= 0.5
             anchors_ok = cross_lingual or names_figure or all(any(credit[t] for t in anchor) for anchor in asked.anchors)

@@ -73,7 +73,7 @@ class Retriever:
         statements = statements_named(question)
         if not statements:
             return np.zeros(len(self.index.chunk_rows), bool)
-        rows = self.index.statement_rows(statements)
+        rows = self.index.statement_rows(set(statements))
         return rows if allowed is None else rows & allowed
 
     def _named_rows(self, question: str, allowed: np.ndarray | None) -> np.ndarray | None:

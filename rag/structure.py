@@ -72,10 +72,12 @@ _STATEMENT_NAMES = [
     ("equity", re.compile(r"statements?\s+of\s+(consolidated\s+)?(changes\s+in\s+)?(stockholders|shareholders|"
                           r"share\s*owners)['’]?\s+equity|(股东|所有者)权益变动表", re.IGNORECASE)),
 ]
-_NAMED_IN_A_SENTENCE = re.compile(r"\b(the|in|of|to|on|our|see|from|with|refer)\s+((consolidated|combined)\s+)?$",
-                                  re.IGNORECASE)
+_NAMED_IN_A_SENTENCE = re.compile(r"(\b(the|in|of|to|on|our|see|from|with|refer|per)\s+((consolidated|combined)\s+)?|"
+                                  r"\bof*\s*-\s*)$", re.IGNORECASE)   # "Off-Balance Sheet Arrangements"
+_GOES_ON_AS_A_SENTENCE = re.compile(r"\s+(that|which|are|is|was|were|as|and related)\b")
+_SPLIT_LAST_LETTER = re.compile(r"(?<=[a-z]{3}) (?=[a-z]\b)")   # a PDF's kerning: "Statement of Incom e"
 _MAX_STATEMENT_TITLE = 120
-_ENDS_IN_PAGE_NUMBER = re.compile(r"[\s.…]\d{1,3}$")
+_ENDS_IN_PAGE_NUMBER = re.compile(r"(\s{2,}|[.…]{2,}\s*)\d{1,3}$")   # a contents entry
 _CONTENTS_HEADING = re.compile(r"^(目\s*录|图表目录|图目录|表目录|插图目录|表格目录|(table of )?contents|"
                                r"list of (figures|tables|exhibits|charts))$", re.IGNORECASE)
 _LEADER_ENTRY = re.compile(r"\S\s*(\.{4,}|…{2,}|·{4,}|-{4,})\s*\d{1,3}$")   # "一、行业概况 ........ 3"
@@ -231,14 +233,16 @@ _LABEL_NUMBERS = re.compile(  # numbers that label a column: years, dates, notes
 _TABLE_RULE = re.compile(r"^[\s|:\-]+$")
 
 
-def statements_named(text: str) -> set[str]:
-    """The financial statements a question or heading names: "relying on the cash flow statement" and
-    "Consolidated Statements of Cash Flows" both name {"cash flows"}."""
-    named = set()
+def statements_named(text: str) -> dict[str, str]:
+    """The financial statements a question or heading names, each with the words naming it:
+    "relying on the cash flow statement" -> {"cash flows": "cash flow statement"}, as does
+    "Consolidated Statements of Cash Flows"."""
+    named = {}
     for statement, pattern in _STATEMENT_NAMES:
-        text, found = pattern.subn(" ", text)   # "statement of comprehensive income" is not also "of ... income"
+        found = pattern.search(text)
         if found:
-            named.add(statement)
+            named[statement] = found.group(0)
+            text = pattern.sub(" ", text)   # "statement of comprehensive income" is not also "of ... income"
     return named
 
 
@@ -259,12 +263,16 @@ def statement_pages(doc: Document) -> dict[str, set[int]]:
 def _statement_title(line: str) -> str:
     """The statement a line is the title of, after at most the company's name ("COSTCO WHOLESALE
     CORPORATION CONSOLIDATED STATEMENTS OF INCOME (amounts in millions)"), else ""."""
-    if len(line) > _MAX_STATEMENT_TITLE or line.endswith((".", ":", ";", "。", "：")) or _ENDS_IN_PAGE_NUMBER.search(line):
+    if len(line) > _MAX_STATEMENT_TITLE or line.endswith((".", ":", ";", "。", "：")) or "\t" in line \
+            or _ENDS_IN_PAGE_NUMBER.search(line):
         return ""
+    line = _SPLIT_LAST_LETTER.sub("", line)
     for statement, pattern in _STATEMENT_NAMES:
         found = pattern.search(line)
         if found:
-            return "" if _NAMED_IN_A_SENTENCE.search(line[:found.start()]) else statement
+            named_in_passing = _NAMED_IN_A_SENTENCE.search(line[:found.start()]) or \
+                _GOES_ON_AS_A_SENTENCE.match(line[found.end():])
+            return "" if named_in_passing else statement
     return ""
 
 

@@ -18,7 +18,7 @@ from rag.indexing import index_paths
 from rag.keyword import tokenize
 from rag.qa import QuestionError, ReportQA
 from rag.settings import Settings
-from rag.structure import statements_named
+from rag.structure import statement_pages, statements_named
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = [json.loads(line) for line in (ROOT / "tests/data/sample_questions.jsonl").read_text("utf-8").splitlines()]
@@ -216,13 +216,19 @@ def _filing_pages(company: str, capex: str, operating: str) -> list[list[tuple[f
     """A 10-K's discussion page naming its statements in passing, then its cash flow statement."""
     discussion = [(60, 760, "Item 7. Liquidity and Capital Resources", 12),
                   (60, 730, f"In fiscal 2025, {company} recorded capital losses of $57 million on securities sold.", 10),
-                  (60, 712, "Our capital priorities are unchanged; see the Consolidated Statements of Cash Flows.", 10)]
+                  (60, 712, "Our capital priorities are unchanged; see the Consolidated Statements of Cash Flows.", 10),
+                  (60, 680, "Off-Balance Sheet Arrangements", 12),
+                  (60, 650, "Total assets grew by the end of fiscal 2025 as we opened new warehouses.", 10)]
     rows = [("Year ended December 31,", "2025", "2024"), ("Net cash provided by operating activities", operating, "2,236"),
             ("Purchases of property, plant and equipment", capex, "(1,373)"), ("Proceeds from sale of assets", "262", "49")]
     statement = [(60, 760, f"{company.upper()} CORPORATION CONSOLIDATED STATEMENTS OF CASH FLOWS (in millions)", 12)]
     for r, cells in enumerate(rows):
         statement += [(60 + 230 * min(c, 1) + 80 * max(c - 1, 0), 730 - 18 * r, cell, 10) for c, cell in enumerate(cells)]
-    return [discussion, statement]
+    balance = [(60, 760, "Consolidated Balance Shee t (in millions)", 12)]   # kerning split a word, as PDFs do
+    for r, cells in enumerate([("", "2025", "2024"), ("Total current assets", "29,505", "28,120"),
+                               ("Total assets", "59,268", "55,556")]):
+        balance += [(60 + 230 * min(c, 1) + 80 * max(c - 1, 0), 730 - 18 * r, cell, 10) for c, cell in enumerate(cells)]
+    return [discussion, statement, balance]
 
 
 def test_a_question_naming_a_financial_statement_is_answered_from_its_rows(tmp_path, embedder):
@@ -239,9 +245,12 @@ def test_a_question_naming_a_financial_statement_is_answered_from_its_rows(tmp_p
     citation = answer.citations[answer.answer[0].citation - 1]
     assert answer.answerable and "(1,577)" in answer.answer[0].text
     assert (citation.doc, citation.page) == ("4X_2025_10K.pdf", 2)
-    assert statements_named("relying on the cash flow statement") == {"cash flows"}
-    assert statements_named("Consolidated Statements of Comprehensive Income") == {"comprehensive income"}
-    assert statements_named("合并资产负债表") == {"financial position"}
+    assets = qa.ask("Using only the balance sheet, how much were 4X's total assets at the end of FY2025?")
+    assert assets.answerable and "59,268" in assets.answer[0].text
+    assert statement_pages(qa.index.records["4X_2025_10K.pdf"].document) == {"cash flows": {2}, "financial position": {3}}
+    assert statements_named("relying on the cash flow statement") == {"cash flows": "cash flow statement"}
+    assert statements_named("Consolidated Statements of Comprehensive Income").keys() == {"comprehensive income"}
+    assert statements_named("合并资产负债表").keys() == {"financial position"}
 
 
 def test_a_chinese_question_naming_a_company_or_its_stock_code_prefers_its_report(tmp_path, embedder):
