@@ -20,7 +20,7 @@ from .schema import Chunk, Passage
 from .settings import RerankSettings
 from .structure import SOURCE_LINE, asks_about_boilerplate, figure_mentions, statements_named
 from .synonyms import Alias, aliases_in
-from .textnorm import HAN
+from .textnorm import HAN, fold
 
 _ASKS_NUMBER = re.compile(r"多少|几[个家年月天次倍%]|几成|多大|多高|多长|多久|百分之|"
                           r"how (many|much|large|big|long)|what (percentage|share|proportion|amount|price)|\bpercent",
@@ -28,6 +28,10 @@ _ASKS_NUMBER = re.compile(r"多少|几[个家年月天次倍%]|几成|多大|多
 # a figure named without asking how it moved (2022年棉花产量, 出生率是) asks for its value
 _NAMES_FIGURE = re.compile(r"比例|占比|增速|增长率|出生率|规模|金额|价格|数量|人数|数目|产量|销量|交付量|营收|"
                            r"(出口|进口|出货|装机|成交|保有|发电|用电)量|票房|收入|利润|市值|总额|余额")
+# figures that only their own name states (播种面积 is no 产量); a kind of value (规模, 金额, 人数, 增速) is
+# stated in many ways ("造成10人死亡", "同比增长5.1%")
+_NAMED_FIGURE = re.compile(r"出生率|死亡率|失业率|产量|销量|交付量|营收|(出口|进口|出货|装机|成交|保有|发电|用电)量|票房|"
+                           r"收入|利润|市值")
 _ASKS_DESCRIPTION = re.compile(r"如何|怎样|怎么|什么|何|哪些|为什么|原因|趋势|变化|影响|\b(how|what|why|which)\b",
                                re.IGNORECASE)
 _ASKS_DATE = re.compile(r"哪天|哪一天|何时|什么时候|哪年|哪一年|几月|几号|日期|(?<!持续|多长|多少)时间(?!段|跨度)|"
@@ -83,6 +87,7 @@ class _Question:
     anchors: list[frozenset[str]]   # the question's rarest concepts: the thing it is about must be there
     figures: set[str]
     wants_number: bool
+    figure_names: set[str]    # the figure whose value is asked (产量, 出生率): the answer names it, not another
     wants_date: bool
     wants_names: set[str]     # part-of-speech tags an answer must hold a new word of (who / where)
     is_chinese: bool
@@ -217,6 +222,7 @@ class SentenceReranker:
             years=_years(question),
             figures=set(figure_mentions(question)),
             wants_number=wants_number,
+            figure_names={fold(m.group()) for m in _NAMED_FIGURE.finditer(question)} if wants_number else set(),
             wants_date=wants_date,
             wants_names=(_PERSON_TAGS if _ASKS_PERSON.search(question) else set()) |
                         (_PLACE_TAGS if wants_place else set()),
@@ -280,9 +286,19 @@ class SentenceReranker:
             anchors_ok = cross_lingual or names_figure or all(any(credit[t] for t in anchor) for anchor in asked.anchors)
             coverage = (held + 0.5 * names_figure) * (1.0 if anchors_ok else self.settings.missing_anchor_factor)
             asks_back = _ASKS_BACK.search(sentence) is not None or bool(_WONDERS.search(sentence))
+            type_ok = type_ok and self._names_asked_figure(asked, sentence, credit)
             items.append(ScoredSentence(chunk, start, end, score, coverage, type_ok and numbers_ok and not asks_back,
                                         cross_lingual))
         return items
+
+    @staticmethod
+    def _names_asked_figure(asked: _Question, sentence: str, credit: dict[str, float]) -> bool:
+        """A value belongs to the figure its sentence names: 播种面积 4500万亩 is no 棉花产量, 出生人口 no 出生率."""
+        if not asked.figure_names:
+            return True
+        folded = fold(sentence)
+        return any(name in folded or all(credit.get(t, 0.0) == 1.0 for t in tokenize(name))
+                   for name in asked.figure_names)
 
     def _credit_aliases(self, aliases: tuple[Alias, ...], terms: frozenset[str], context: set[str],
                         credit: dict[str, float]) -> None:

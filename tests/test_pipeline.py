@@ -365,6 +365,16 @@ def test_a_date_is_no_answer_to_how_much(tmp_path, embedder):
     assert grain.answerable and "1308.84亿斤" in grain.answer[0].text
 
 
+def test_a_value_of_another_figure_is_no_answer(tmp_path, embedder):
+    """A notice titled for the cotton output that gives only the sown area does not answer the output."""
+    qa = _qa_over(tmp_path, embedder, {
+        "棉花.md": "国家统计局关于2022年棉花产量的公告\n\n2022年，全国棉花播种面积4500.4万亩，比上年减少41.8万亩。\n",
+        "鲤鱼.md": "鲤鱼\n鲤鱼以水草为食。\n"})
+    assert not qa.ask("2022年全国棉花产量").answerable
+    area = qa.ask("2022年全国棉花播种面积是多少")
+    assert area.answerable and "4500.4万亩" in area.answer[0].text
+
+
 def test_an_index_made_with_an_older_tokenizer_is_retokenized_not_rebuilt(tmp_path, embedder):
     settings = replace(Settings(), index_dir=tmp_path / "index")
     index_paths([ROOT / "corpus"], settings, embedder)
