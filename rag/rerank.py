@@ -38,7 +38,7 @@ _ASKS_DATE = re.compile(r"哪天|哪一天|何时|什么时候|哪年|哪一年|
                         r"\bwhen\b|what date|which (year|month|day)",
                         re.IGNORECASE)
 _ASKS_PERSON = re.compile(r"谁|哪位|主演|导演|得主|\bwho\b", re.IGNORECASE)
-_ASKS_PLACE = re.compile(r"哪里|哪儿|何地|哪个国家|哪国|哪个城市|哪座城市|哪个省|在哪(?![一个部场位种次年些家本首条届项支])|"
+_ASKS_PLACE = re.compile(r"哪里|哪儿|何地|(什么|哪个)(地方|地区)|哪个国家|哪国|哪个城市|哪座城市|哪个省|在哪(?![一个部场位种次年些家本首条届项支])|"
                          r"地点|\bwhere\b", re.IGNORECASE)
 # jieba part-of-speech tags of names: people, places, organisations, other proper nouns, Latin words
 _PERSON_TAGS = {"nr", "nrfg", "nrt", "eng"}

@@ -316,20 +316,25 @@ def test_a_sentence_dated_to_another_year_does_not_answer_for_the_asked_one(tmp_
 
 
 def test_an_answer_holds_what_the_question_asks_for_beyond_its_own_words(tmp_path, embedder):
-    """A figure named bare (棉花产量, 出口量) asks for its value, and the question's own year is not one; 哪国人 asks
-    for a place; a headline that asks a question answers nothing; "在哪一场比赛" asks which match, not where."""
+    """A figure named bare (棉花产量, 出口量) asks for its value, and the question's own year is not one; 哪国人 and
+    什么地方 ask for a place; a headline that asks a question answers nothing; "在哪一场比赛" asks which match, not where."""
     qa = _qa_over(tmp_path, embedder, {"农业与体育快报.md": (
         "一、棉花\n国家统计局发布关于 2022 年棉花产量的公告。\n题：2022 年棉花产量 10 年来首次回落，原因何在？\n"
         "二、粮食\n2022 年全国粮食播种面积 17.7 亿亩，比上年增加 1052 万亩。\n"
         "三、足球\n2007 年赛季，河南建业对阵大连实德，于乐下半场打进制胜一球而一战成名。\n"
         "四、汽车\n从前八个月整体情况来看，我国汽车出口量已经超越德国。\n"
-        "五、球员\n列卡度·华斯迪\n列卡度·华斯迪司职前锋，是一名葡萄牙足球运动员。\n")})
+        "五、球员\n列卡度·华斯迪\n列卡度·华斯迪司职前锋，是一名葡萄牙足球运动员。\n"),
+        "青斑鹦嘴鱼.txt": "青斑鹦嘴鱼\n\n青斑鹦嘴鱼，又名蓝鹦哥，俗名青衫，为辐鳍鱼纲鲈形目鹦哥鱼科的其中一种。"
+                       "本鱼分布于印度太平洋区，包括红海、东非、台湾、菲律宾等海域。水深2至20公尺。\n",
+        "鲤鱼.txt": "鲤鱼\n\n鲤鱼，为辐鳍鱼纲鲤形目鲤科的其中一种，主要以水草为食。\n"})
     assert not qa.ask("2022年棉花产量").answerable
     assert not qa.ask("我国汽车出口量").answerable   # 出口量 asks how much, not whether it grew
     grain = qa.ask("2022年全国粮食播种面积")
     assert grain.answerable and "17.7 亿亩" in grain.answer[0].text
     country = qa.ask("列卡度·华斯迪是哪国人？")   # which country: a place must be named
     assert country.answerable and "葡萄牙" in country.answer[0].text
+    waters = qa.ask("青斑鹦嘴鱼主要分布在什么地方？")   # what place: the sentence naming one
+    assert waters.answerable and "印度太平洋区" in waters.answer[0].text
     match = qa.ask("于乐在哪一场比赛中一战成名？")
     assert match.answerable and "河南建业对阵大连实德" in match.answer[0].text
 
