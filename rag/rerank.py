@@ -38,6 +38,8 @@ _ASKS_DATE = re.compile(r"哪天|哪一天|何时|什么时候|哪年|哪一年|
                         r"\bwhen\b|what date|which (year|month|day)",
                         re.IGNORECASE)
 _ASKS_PERSON = re.compile(r"谁|哪位|主演|导演|得主|\bwho\b", re.IGNORECASE)
+_VERB_AFTER_WHERE = re.compile(r"在(哪里|哪儿|何处|何地|什么地方)([\u4e00-\u9fff]{2})")
+_VERB_BEFORE_WHERE = re.compile(r"([\u4e00-\u9fff]{2})[在于](哪里|哪儿|何处|何地|什么地方|什么地区)")
 _ASKS_PLACE = re.compile(r"哪里|哪儿|何地|(什么|哪个)(地方|地区)|哪个国家|哪国|哪个城市|哪座城市|哪个省|在哪(?![一个部场位种次年些家本首条届项支])|"
                          r"地点|\bwhere\b", re.IGNORECASE)
 # jieba part-of-speech tags of names: people, places, organisations, other proper nouns, Latin words
@@ -130,6 +132,13 @@ def _label_precision(asked: _Question, sentence: str) -> float:
     return len(words & asked_words) / len(words)
 
 
+def _placing_verbs(question: str) -> set[str]:
+    """The verb a where-question places ("在哪里栖息", "分布在什么地方"): a sentence saying where it happens
+    ("栖息在珊瑚礁") answers with a place no gazetteer names."""
+    after = _VERB_AFTER_WHERE.search(question)
+    return {after.group(2)} if after else {m.group(1) for m in _VERB_BEFORE_WHERE.finditer(question)}
+
+
 def _years(text: str) -> set[str]:
     return {n for n in _numbers(text) if _YEAR.fullmatch(n)}
 
@@ -195,9 +204,11 @@ class SentenceReranker:
         import jieba.posseg
 
         known = set(question)
+        placing = _placing_verbs(question) if tags & _PLACE_TAGS else set()
         for item in items:
             sentence = self.index.records[item.chunk.doc_name].document.text[item.start:item.end]
-            named = any(pair.flag in tags and not set(pair.word) <= known for pair in jieba.posseg.cut(sentence))
+            named = any(pair.flag in tags and not set(pair.word) <= known for pair in jieba.posseg.cut(sentence)) \
+                or any(verb + preposition in sentence for verb in placing for preposition in "在于")
             item.satisfies = item.satisfies and named
             item.score += 0.1 * named
 

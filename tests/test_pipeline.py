@@ -326,6 +326,8 @@ def test_an_answer_holds_what_the_question_asks_for_beyond_its_own_words(tmp_pat
         "五、球员\n列卡度·华斯迪\n列卡度·华斯迪司职前锋，是一名葡萄牙足球运动员。\n"),
         "青斑鹦嘴鱼.txt": "青斑鹦嘴鱼\n\n青斑鹦嘴鱼，又名蓝鹦哥，俗名青衫，为辐鳍鱼纲鲈形目鹦哥鱼科的其中一种。"
                        "本鱼分布于印度太平洋区，包括红海、东非、台湾、菲律宾等海域。水深2至20公尺。\n",
+        "黄斑笛鲷.txt": "黄斑笛鲷\n\n黄斑笛鲷，又称焦黄笛鲷，为辐鳍鱼纲鲈形目笛鲷科的其中一个种。本鱼分布于印度太平洋区。"
+                      "幼鱼有时可发现于红树林区、河口或河川之下游区。栖息在珊瑚礁或岩石海岸，独自行动。水深2至100公尺。\n",
         "鲤鱼.txt": "鲤鱼\n\n鲤鱼，为辐鳍鱼纲鲤形目鲤科的其中一种，主要以水草为食。\n"})
     assert not qa.ask("2022年棉花产量").answerable
     assert not qa.ask("我国汽车出口量").answerable   # 出口量 asks how much, not whether it grew
@@ -335,6 +337,8 @@ def test_an_answer_holds_what_the_question_asks_for_beyond_its_own_words(tmp_pat
     assert country.answerable and "葡萄牙" in country.answer[0].text
     waters = qa.ask("青斑鹦嘴鱼主要分布在什么地方？")   # what place: the sentence naming one
     assert waters.answerable and "印度太平洋区" in waters.answer[0].text
+    habitat = qa.ask("黄斑笛鲷在哪里栖息？")   # where it lives: a place no gazetteer names
+    assert habitat.answerable and "珊瑚礁" in habitat.answer[0].text
     match = qa.ask("于乐在哪一场比赛中一战成名？")
     assert match.answerable and "河南建业对阵大连实德" in match.answer[0].text
 
