@@ -32,6 +32,11 @@ _NAMES_FIGURE = re.compile(r"比例|占比|增速|增长率|出生率|规模|金
 # stated in many ways ("造成10人死亡", "同比增长5.1%")
 _NAMED_FIGURE = re.compile(r"出生率|死亡率|失业率|产量|销量|交付量|营收|(出口|进口|出货|装机|成交|保有|发电|用电)量|票房|"
                            r"收入|利润|市值")
+# who directed or starred: a sentence naming people without the part they played ("张译王俊凯上演…") is no answer
+_ROLES = [(re.compile(r"导演|执导|\bdirect(ed|or)\b", re.IGNORECASE), re.compile(r"导演|执导|\bdirect", re.IGNORECASE)),
+          (re.compile(r"主演|谁演|演员|\bstarr?(ed|ing)\b", re.IGNORECASE),
+           re.compile(r"主演|出演|饰演|扮演|领衔|\bstarr?(ed|ing|s)\b|\bplay(ed|s)\b", re.IGNORECASE)),
+          (re.compile(r"编剧"), re.compile(r"编剧|执笔"))]
 _ASKS_DESCRIPTION = re.compile(r"如何|怎样|怎么|什么|何|哪些|为什么|原因|趋势|变化|影响|\b(how|what|why|which)\b",
                                re.IGNORECASE)
 _ASKS_DATE = re.compile(r"哪天|哪一天|何时|什么时候|哪年|哪一年|几月|几号|日期|(?<!持续|多长|多少)时间(?!段|跨度)|"
@@ -90,6 +95,7 @@ class _Question:
     figures: set[str]
     wants_number: bool
     figure_names: set[str]    # the figure whose value is asked (产量, 出生率): the answer names it, not another
+    role: re.Pattern | None   # the part whose holder is asked (导演): the answer says who played it
     wants_date: bool
     wants_names: set[str]     # part-of-speech tags an answer must hold a new word of (who / where)
     is_chinese: bool
@@ -234,6 +240,7 @@ class SentenceReranker:
             figures=set(figure_mentions(question)),
             wants_number=wants_number,
             figure_names={fold(m.group()) for m in _NAMED_FIGURE.finditer(question)} if wants_number else set(),
+            role=next((says for asks, says in _ROLES if asks.search(question)), None),
             wants_date=wants_date,
             wants_names=(_PERSON_TAGS if _ASKS_PERSON.search(question) else set()) |
                         (_PLACE_TAGS if wants_place else set()),
@@ -297,7 +304,8 @@ class SentenceReranker:
             anchors_ok = cross_lingual or names_figure or all(any(credit[t] for t in anchor) for anchor in asked.anchors)
             coverage = (held + 0.5 * names_figure) * (1.0 if anchors_ok else self.settings.missing_anchor_factor)
             asks_back = _ASKS_BACK.search(sentence) is not None or bool(_WONDERS.search(sentence))
-            type_ok = type_ok and self._names_asked_figure(asked, sentence, credit)
+            type_ok = type_ok and self._names_asked_figure(asked, sentence, credit) and \
+                (asked.role is None or bool(asked.role.search(sentence)))
             items.append(ScoredSentence(chunk, start, end, score, coverage, type_ok and numbers_ok and not asks_back,
                                         cross_lingual))
         return items

@@ -384,6 +384,17 @@ def test_a_value_of_another_figure_is_no_answer(tmp_path, embedder):
     assert area.answerable and "4500.4万亩" in area.answer[0].text
 
 
+def test_people_named_without_the_asked_part_do_not_answer_who_played_it(tmp_path, embedder):
+    """Who directed: a sentence naming the cast is no answer; who starred: the one saying they starred is."""
+    qa = _qa_over(tmp_path, embedder, {
+        "星河之门.md": "《星河之门》定档国庆\n《星河之门》：张立新与王海涛上演盗窃版“猫鼠游戏”。\n"
+                     "该片由张立新、王海涛主演，讲述一场离奇的盗窃案。\n",
+        "鲤鱼.md": "鲤鱼\n鲤鱼以水草为食。\n"})
+    assert not qa.ask("《星河之门》的导演是谁？").answerable
+    cast = qa.ask("《星河之门》的主演是谁？")
+    assert cast.answerable and "主演" in cast.answer[0].text
+
+
 def test_an_index_made_with_an_older_tokenizer_is_retokenized_not_rebuilt(tmp_path, embedder):
     settings = replace(Settings(), index_dir=tmp_path / "index")
     index_paths([ROOT / "corpus"], settings, embedder)
