@@ -18,7 +18,8 @@ from .index import DocumentRecord, ReportIndex, section_at
 from .keyword import term_groups, tokenize
 from .schema import Chunk, Passage
 from .settings import RerankSettings
-from .structure import SOURCE_LINE, asks_about_boilerplate, figure_mentions, statements_named
+from .structure import (SOURCE_LINE, asks_about_boilerplate, asks_when_published, figure_mentions, report_date_line,
+                        statements_named)
 from .synonyms import Alias, aliases_in
 from .textnorm import HAN, fold
 
@@ -55,6 +56,7 @@ _SIMILARITY_CHARS = 120   # a sentence's opening says what it is about; its tail
 _DATE_WORDS = {"时间", "日期", "date", "time"}
 _PLACE_WORDS = {"地点", "地方", "location", "place"}
 _NUMBER_WORDS = {"数量", "数目", "持续时间", "number"}
+_DATED_REPORTS = 3   # reports of the best passages whose date line answers "when was it published"
 _NAME_CHECKED = 15   # top sentences whose names are checked (part-of-speech tagging is the slow part)
 _HAS_NUMBER = re.compile(r"\d|[一二两三四五六七八九十百千万亿]+(个(?!月)|家|倍|年|亿|万|%|成)")
 _HAS_DATE = re.compile(r"\d{1,4}\s*(年|月|日|号)|[一二三四]季度|\b(19|20)\d\d\b|\b(Q[1-4]|H[12])\b|"
@@ -192,6 +194,8 @@ class SentenceReranker:
             record = self.index.records[passage.chunk.doc_name]
             for item in self._score_passage(asked, passage, record):
                 (cross if item.cross_lingual else scored).append(item)
+        if asks_when_published(question):
+            scored.extend(self._date_lines(passages))
         if cross and embed is not None:
             # embedding is the slow part: sentences of the asked kind (a number, a date) from the best passages
             cross = sorted(cross, key=lambda s: not s.satisfies)[: self.settings.max_cross_lingual_sentences]
@@ -204,6 +208,18 @@ class SentenceReranker:
                 item.satisfies = False
         scored.sort(key=lambda s: (not s.satisfies, -s.score))   # a sentence of the asked kind first
         return scored
+
+    def _date_lines(self, passages: list[Passage]) -> list[ScoredSentence]:
+        """When a report was published: the cover line its date is read from, of the reports the best
+        passages come from, as a full answer."""
+        lines = []
+        for name in dict.fromkeys(p.chunk.doc_name for p in passages[:_DATED_REPORTS]):
+            record = self.index.records[name]
+            span = report_date_line(record.document)
+            chunk = next((c for c in record.chunks if span and c.start <= span[0] < c.end), None)
+            if chunk:
+                lines.append(ScoredSentence(chunk, span[0], min(span[1], chunk.end), 1.5, 1.0, True, False))
+        return lines
 
     def _check_names(self, question: str, tags: set[str], items: list[ScoredSentence]) -> None:
         """A who/where answer must name someone or somewhere the question does not already name."""

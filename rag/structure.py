@@ -176,22 +176,36 @@ _DATE_PATTERNS = [  # (pattern, group order year-month-day)
     (re.compile(r"(January|February|March|April|May|June|July|August|September|October|November|December)"
                 r"\s+(\d{1,2}),?\s+((?:19|20)\d{2})"), (3, 1, 2)),
 ]
+_DATE_HEAD_LINES = 40   # a report states its date on its cover
 _MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
            "november", "december"]
 
 
 def report_date(lines: list[_Line]) -> str:
     """The report's date (YYYY-MM-DD) from its first lines, preferring a line that says it is the date."""
-    head = lines[:40]
+    found = _date_line(lines)
+    if not found:
+        return ""
+    year, month, day = found[1]
+    month = str(_MONTHS.index(month.lower()) + 1) if month.isalpha() else month
+    return f"{int(year):04d}-{int(month):02d}-{int(day):02d}"
+
+
+def report_date_line(doc: Document) -> tuple[int, int] | None:
+    """Where the line the report's date is read from lies (the cover's "报告日期：2026年1月20日")."""
+    found = _date_line(_lines(doc, limit=_DATE_HEAD_LINES))
+    return (found[0].start, found[0].end) if found else None
+
+
+def _date_line(lines: list[_Line]) -> tuple[_Line, tuple[str, str, str]] | None:
+    head = lines[:_DATE_HEAD_LINES]
     dated = [line for line in head if re.search(r"日期|date|published", line.text, re.IGNORECASE)]
     for line in dated + head:
         for pattern, order in _DATE_PATTERNS:
             match = pattern.search(line.text)
             if match:
-                year, month, day = (match.group(i) for i in order)
-                month = str(_MONTHS.index(month.lower()) + 1) if month.isalpha() else month
-                return f"{int(year):04d}-{int(month):02d}-{int(day):02d}"
-    return ""
+                return line, tuple(match.group(i) for i in order)
+    return None
 
 
 _ASKS_BOILERPLATE = re.compile(   # ratings, analysts, contacts, and what a disclaimer says (copyright, liability)
@@ -206,6 +220,7 @@ _ASKS_AUTHORSHIP = re.compile(
     r"\b(wrote|written|authored|published|issued|prepared)\b.{0,40}\b(report|study|note)|"
     r"\b(report|study|note)\b.{0,40}\b(wrote|written|authored|published|issued|prepared|authors?|publisher)\b",
     re.IGNORECASE)
+_ASKS_WHEN = re.compile(r"哪一?年|何时|什么时候|哪天|日期|\b(when|what date)\b", re.IGNORECASE)
 _ASKS_WHO_OR_WHEN = re.compile(r"谁|哪个|哪家|什么机构|哪一?年|何时|什么时候|哪天|日期|\b(who|which|when|what date)\b",
                                re.IGNORECASE)
 
@@ -213,6 +228,11 @@ _ASKS_WHO_OR_WHEN = re.compile(r"谁|哪个|哪家|什么机构|哪一?年|何�
 def asks_about_boilerplate(question: str) -> bool:
     """Whether a question is about a report's boilerplate, which otherwise ranks below its body text."""
     return bool(_ASKS_BOILERPLATE.search(question)) or _asks_about_authorship(question)
+
+
+def asks_when_published(question: str) -> bool:
+    """Whether a question asks when the report was written or published ("这份报告是什么时候发布的")."""
+    return bool(_ASKS_AUTHORSHIP.search(question) and _ASKS_WHEN.search(question))
 
 
 def _asks_about_authorship(question: str) -> bool:
@@ -321,9 +341,11 @@ def normalise_label(label: str) -> str:
     return re.sub(r"^(figure|fig\.|exhibit|table|chart)", lambda m: m.group(1).rstrip(".").capitalize() + " ", folded)
 
 
-def _lines(doc: Document) -> list[_Line]:
+def _lines(doc: Document, limit: int | None = None) -> list[_Line]:
     lines = []
     for match in re.finditer(r"[^\n]+", doc.text):
+        if limit is not None and len(lines) >= limit:
+            break
         raw = match.group(0)
         stripped = raw.strip()
         if not stripped:

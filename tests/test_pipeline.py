@@ -91,6 +91,16 @@ def test_a_question_about_the_disclaimer_is_answered_from_it(qa):
     assert issuer.answerable and "本报告由北溟证券股份有限公司" in issuer.answer[0].text
 
 
+def test_when_a_report_was_published_is_answered_from_its_date_line(qa):
+    """Not from some sentence saying that something was published: the cover line the report's date is read from."""
+    for name, line in [("2026-semiconductor-outlook.txt", "报告日期：2026年1月20日"),
+                       ("2026-ai-video-industry-report.md", "| 报告日期 | 2026年3月9日 |")]:
+        answer = qa.ask("这份报告是什么时候发布的？", docs=[name])
+        citation = answer.citations[0]
+        assert answer.answerable and answer.answer[0].text == line
+        assert qa.document_text(name)[citation.start:citation.end] == line and citation.page == 1
+
+
 def test_answer_citation_names_report_section_figure_and_page(qa):
     result = qa.ask("图表3显示了什么？").to_json()
     assert result["answerable"]
