@@ -67,9 +67,9 @@ _ASKS_BACK = re.compile(r"[？?][\s”\"'」』）)]*$")
 # a sentence wondering what, how much or who ("想要知道使用了什么处理器") restates a question, not its answer
 _WONDERS = re.compile(r"什么|多少|哪些|哪个|哪里|为什么|谁")
 _YEAR = re.compile(r"(19|20)\d\d")
-# a date or a time of day (2021年, 12月10日, 14时23分) says when, not how much
+# a date or a time of day (2021年, 12月10日, 14时23分, 18:00) says when, not how much
 _DATE_OF = re.compile(r"((19|20)\d\d\s*年\s*)?\d{1,2}\s*月(\s*\d{1,2}\s*[日号])?|\d{1,2}\s*[日号]|"
-                      r"(19|20)\d\d\s*年(?!\s*\d)|\d{1,2}\s*时(\s*\d{1,2}\s*分)?")
+                      r"(19|20)\d\d\s*年(?!\s*\d)|\d{1,2}\s*时(\s*\d{1,2}\s*分)?|\d{1,2}[:：]\d\d")
 _FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９．", "0123456789.")
 _LATIN = re.compile(r"[A-Za-z]")
 

@@ -375,13 +375,17 @@ def test_a_sentence_wondering_what_the_question_asks_is_no_answer(tmp_path, embe
 
 
 def test_a_date_is_no_answer_to_how_much(tmp_path, embedder):
-    """The news sentence dated 12月10日 announcing the figure is not the figure."""
+    """The news sentence dated 12月10日 announcing the figure is not the figure; nor is 18:00 a head count."""
     qa = _qa_over(tmp_path, embedder, {
         "粮食.md": "星河省粮食生产\n12月10日，记者获悉，星河省正式公布2025年全年粮食总产量。\n"
                  "经核准，2025年星河省粮食总产量为1308.84亿斤，比上年减少56.32亿斤。\n",
+        "考试.md": "星河省公务员考试\n星河省2025年度公务员考试计划招录的报名时间为10月25日8:00至11月3日18:00。\n"
+                 "星河省2025年度公务员考试共计划招录3.71万人。\n",
         "鲤鱼.md": "鲤鱼\n鲤鱼以水草为食。\n"})
     grain = qa.ask("星河省2025年的粮食总产量是多少？")
     assert grain.answerable and "1308.84亿斤" in grain.answer[0].text
+    recruits = qa.ask("星河省2025年度公务员考试计划招录多少人？")   # nor are the hours of a sign-up window
+    assert recruits.answerable and "3.71万人" in recruits.answer[0].text
 
 
 def test_a_value_of_another_figure_is_no_answer(tmp_path, embedder):
