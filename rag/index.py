@@ -191,15 +191,15 @@ class ReportIndex:
         return np.isin(row_reports, [ordinal[name] for name in names if name in ordinal])
 
     def statement_rows(self, statements: set[str]) -> np.ndarray:
-        """A mask over chunk_rows of the chunks on the pages of the financial statements named ("cash flows")."""
+        """A mask over chunk_rows of the chunks on the pages of the financial statements named ("cash flows").
+        Built on the first question naming one: it reads every report's lines once."""
         if self._statement_rows is None:
+            pages_of = {name: statement_pages(record.document) for name, record in self.records.items()}
             self._statement_rows = {}
-            rows = self.chunk_rows
-            for name, record in self.records.items():
-                for statement, pages in statement_pages(record.document).items():
-                    mask = self._statement_rows.setdefault(statement, np.zeros(len(rows), bool))
-                    for row in np.flatnonzero(self.rows_of([name])):
-                        mask[row] |= bool(pages.intersection(rows[row].pages))
+            for row, chunk in enumerate(self.chunk_rows):
+                for statement, pages in pages_of[chunk.doc_name].items():
+                    if pages.intersection(chunk.pages):
+                        self._statement_rows.setdefault(statement, np.zeros(len(self.chunk_rows), bool))[row] = True
         mask = np.zeros(len(self.chunk_rows), bool)
         for statement in statements & self._statement_rows.keys():
             mask |= self._statement_rows[statement]

@@ -40,8 +40,7 @@ class ReportQA:
         """Load the model and build what the first question would otherwise wait for (BM25, the row
         maps, the report names): seconds at tens of thousands of chunks."""
         self.embedder.embed_query("warm up")
-        _ = self.index.bm25, self.index.row_of_id, self.index.names, self.index.rows_of([]), \
-            self.index.statement_rows(set())   # built on first use
+        _ = self.index.bm25, self.index.row_of_id, self.index.names, self.index.rows_of([])   # built on first use
         return self
 
     def ask(self, question: str, docs: list[str] | None = None, top_k: int | None = None) -> Answer:
