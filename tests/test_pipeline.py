@@ -364,49 +364,42 @@ def test_a_title_names_what_every_sentence_is_about_and_answers_nothing(tmp_path
     assert "科罗拉多河蟾蜍" not in [s.text for s in food.answer]
 
 
-def test_a_sentence_wondering_what_the_question_asks_is_no_answer(tmp_path, embedder):
-    """Web copy restates the question ("想知道用了什么处理器") before and after the sentence that answers it."""
-    qa = _qa_over(tmp_path, embedder, {
-        "星河X2评测.md": "星河X2评测\n很多用户想要知道星河X2使用了什么处理器，下面就给大家介绍一下。\n"
-                      "星河X2的处理器采用的是天枢9000芯片，性能强劲。\n以上就是星河X2是什么处理器的全部内容。\n",
-        "鲤鱼.md": "鲤鱼\n鲤鱼以水草为食。\n"})
-    chip = qa.ask("星河X2的处理器是什么")
-    assert chip.answerable and "天枢9000" in chip.answer[0].text
+# (reports, [(question, text the first answer sentence holds, or None when the question must be declined)])
+ASKED_KIND_CASES = {
+    # web copy restates the question ("想知道用了什么处理器") before and after the sentence that answers it
+    "a sentence wondering what is asked": (
+        {"星河X2评测.md": "星河X2评测\n很多用户想要知道星河X2使用了什么处理器，下面就给大家介绍一下。\n"
+                       "星河X2的处理器采用的是天枢9000芯片，性能强劲。\n以上就是星河X2是什么处理器的全部内容。\n"},
+        [("星河X2的处理器是什么", "天枢9000")]),
+    # the news sentence dated 12月10日 announcing the figure is not the figure; nor is 18:00 a head count
+    "a date or a clock time is no quantity": (
+        {"粮食.md": "星河省粮食生产\n12月10日，记者获悉，星河省正式公布2025年全年粮食总产量。\n"
+                  "经核准，2025年星河省粮食总产量为1308.84亿斤，比上年减少56.32亿斤。\n",
+         "考试.md": "星河省公务员考试\n星河省2025年度公务员考试计划招录的报名时间为10月25日8:00至11月3日18:00。\n"
+                  "星河省2025年度公务员考试共计划招录3.71万人。\n"},
+        [("星河省2025年的粮食总产量是多少？", "1308.84亿斤"), ("星河省2025年度公务员考试计划招录多少人？", "3.71万人")]),
+    # a notice titled for the cotton output that gives only the sown area does not answer the output
+    "another figure's value": (
+        {"棉花.md": "国家统计局关于2022年棉花产量的公告\n\n2022年，全国棉花播种面积4500.4万亩，比上年减少41.8万亩。\n"},
+        [("2022年全国棉花产量", None), ("2022年全国棉花播种面积是多少", "4500.4万亩")]),
+    # who directed: a sentence naming the cast is no answer; who starred: the one saying they starred is
+    "people named without the asked part": (
+        {"星河之门.md": "《星河之门》定档国庆\n《星河之门》：张立新与王海涛上演盗窃版“猫鼠游戏”。\n"
+                     "该片由张立新、王海涛主演，讲述一场离奇的盗窃案。\n"},
+        [("《星河之门》的导演是谁？", None), ("《星河之门》的主演是谁？", "主演")]),
+}
 
 
-def test_a_date_is_no_answer_to_how_much(tmp_path, embedder):
-    """The news sentence dated 12月10日 announcing the figure is not the figure; nor is 18:00 a head count."""
-    qa = _qa_over(tmp_path, embedder, {
-        "粮食.md": "星河省粮食生产\n12月10日，记者获悉，星河省正式公布2025年全年粮食总产量。\n"
-                 "经核准，2025年星河省粮食总产量为1308.84亿斤，比上年减少56.32亿斤。\n",
-        "考试.md": "星河省公务员考试\n星河省2025年度公务员考试计划招录的报名时间为10月25日8:00至11月3日18:00。\n"
-                 "星河省2025年度公务员考试共计划招录3.71万人。\n",
-        "鲤鱼.md": "鲤鱼\n鲤鱼以水草为食。\n"})
-    grain = qa.ask("星河省2025年的粮食总产量是多少？")
-    assert grain.answerable and "1308.84亿斤" in grain.answer[0].text
-    recruits = qa.ask("星河省2025年度公务员考试计划招录多少人？")   # nor are the hours of a sign-up window
-    assert recruits.answerable and "3.71万人" in recruits.answer[0].text
-
-
-def test_a_value_of_another_figure_is_no_answer(tmp_path, embedder):
-    """A notice titled for the cotton output that gives only the sown area does not answer the output."""
-    qa = _qa_over(tmp_path, embedder, {
-        "棉花.md": "国家统计局关于2022年棉花产量的公告\n\n2022年，全国棉花播种面积4500.4万亩，比上年减少41.8万亩。\n",
-        "鲤鱼.md": "鲤鱼\n鲤鱼以水草为食。\n"})
-    assert not qa.ask("2022年全国棉花产量").answerable
-    area = qa.ask("2022年全国棉花播种面积是多少")
-    assert area.answerable and "4500.4万亩" in area.answer[0].text
-
-
-def test_people_named_without_the_asked_part_do_not_answer_who_played_it(tmp_path, embedder):
-    """Who directed: a sentence naming the cast is no answer; who starred: the one saying they starred is."""
-    qa = _qa_over(tmp_path, embedder, {
-        "星河之门.md": "《星河之门》定档国庆\n《星河之门》：张立新与王海涛上演盗窃版“猫鼠游戏”。\n"
-                     "该片由张立新、王海涛主演，讲述一场离奇的盗窃案。\n",
-        "鲤鱼.md": "鲤鱼\n鲤鱼以水草为食。\n"})
-    assert not qa.ask("《星河之门》的导演是谁？").answerable
-    cast = qa.ask("《星河之门》的主演是谁？")
-    assert cast.answerable and "主演" in cast.answer[0].text
+@pytest.mark.parametrize("case", ASKED_KIND_CASES)
+def test_the_answer_holds_the_kind_of_thing_asked(tmp_path, embedder, case):
+    reports, questions = ASKED_KIND_CASES[case]
+    qa = _qa_over(tmp_path, embedder, {**reports, "鲤鱼.md": "鲤鱼\n鲤鱼以水草为食。\n"})
+    for question, expected in questions:
+        answer = qa.ask(question)
+        if expected is None:
+            assert not answer.answerable, question
+        else:
+            assert answer.answerable and expected in answer.answer[0].text, question
 
 
 def test_an_index_made_with_an_older_tokenizer_is_retokenized_not_rebuilt(tmp_path, embedder):
