@@ -106,6 +106,7 @@ class _Question:
     boilerplate: bool             # asks about a disclaimer, ratings or contacts
     in_statement: np.ndarray | None   # rows inside the financial statements the question names ...
     statement_terms: set[str]         # ... and the words it names them by, which such a row is about
+    words: set[str]                   # its search terms and those of the other names of its figures
 
 
 def _concept_weight(group: tuple[str, ...], idf: dict[str, float], vocabulary: dict[str, int]) -> float:
@@ -134,10 +135,7 @@ def _label_precision(asked: _Question, sentence: str) -> float:
     were total assets" asks for exactly, "Total current assets" less so. 0 for a sentence that is no row."""
     label = sentence.split("\t", 1)[0] if "\t" in sentence else ""
     words = set(tokenize(label))
-    if not words:
-        return 0.0
-    asked_words = set(asked.idf).union(*(other for alias in asked.aliases for other in alias.alternatives))
-    return len(words & asked_words) / len(words)
+    return len(words & asked.words) / len(words) if words else 0.0
 
 
 def _placing_verbs(question: str) -> set[str]:
@@ -266,6 +264,7 @@ class SentenceReranker:
             aliases=aliases_in(question),
             in_statement=self._statement_rows(question),
             statement_terms=set(tokenize(" ".join(statements_named(question).values()))),
+            words=set(idf).union(*(other for alias in aliases_in(question) for other in alias.alternatives)),
         )
 
     def _statement_rows(self, question: str) -> np.ndarray | None:
