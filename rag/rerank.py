@@ -17,6 +17,7 @@ import numpy as np
 from .index import DocumentRecord, ReportIndex, section_at
 from .keyword import term_groups, tokenize
 from .schema import Chunk, Passage
+from .retrieval import statement_rows_asked
 from .settings import RerankSettings
 from .structure import (SOURCE_LINE, asks_about_boilerplate, asks_when_published, figure_mentions, report_date_line,
                         statements_named)
@@ -234,6 +235,7 @@ class SentenceReranker:
 
     def _analyse(self, question: str) -> _Question:
         bm25 = self.index.bm25
+        named = self.index.names.named_by(question)
         wants_number = bool(_ASKS_NUMBER.search(question)) or bool(
             _NAMES_FIGURE.search(question) and not _ASKS_DESCRIPTION.search(question))
         wants_date = bool(_ASKS_DATE.search(question))
@@ -262,19 +264,10 @@ class SentenceReranker:
             naming=self.index.names.naming_terms(question),
             boilerplate=asks_about_boilerplate(question),
             aliases=aliases_in(question),
-            in_statement=self._statement_rows(question),
+            in_statement=statement_rows_asked(self.index, question, self.index.rows_of(sorted(named)) if named else None),
             statement_terms=set(tokenize(" ".join(statements_named(question).values()))),
             words=set(idf).union(*(other for alias in aliases_in(question) for other in alias.alternatives)),
         )
-
-    def _statement_rows(self, question: str) -> np.ndarray | None:
-        """Rows inside the financial statements the question names, of the reports it names if any."""
-        statements = statements_named(question)
-        if not statements:
-            return None
-        named = self.index.names.named_by(question)
-        rows = self.index.statement_rows(set(statements))
-        return rows & self.index.rows_of(sorted(named)) if named else rows
 
     def _score_passage(self, asked: _Question, passage: Passage, record: DocumentRecord) -> list[ScoredSentence]:
         chunk = passage.chunk

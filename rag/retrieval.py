@@ -26,6 +26,16 @@ def reciprocal_rank_fusion(rankings: list[list[int]], weights: list[float], k: i
     return fused
 
 
+def statement_rows_asked(index: ReportIndex, question: str, within: np.ndarray | None) -> np.ndarray | None:
+    """Rows inside the financial statements the question names ("relying on the cash flow statement"),
+    among the rows `within` (the reports it names or may search); None when it names none."""
+    statements = statements_named(question)
+    if not statements:
+        return None
+    rows = index.statement_rows(set(statements))
+    return rows if within is None else rows & within
+
+
 class Retriever:
     def __init__(self, index: ReportIndex, settings: RetrievalSettings):
         self.index = index
@@ -47,8 +57,9 @@ class Retriever:
             rankings += [self._dense_ranking(query_vector, named, rows), self._keyword_ranking(tokens, named)]
             weights += [self.settings.named_report_weight * w for w in weights]
         fused = reciprocal_rank_fusion(rankings, weights, self.settings.rrf_k)
-        in_statement = self._statement_rows(question, named if named is not None else allowed)
-        fused.update({int(i): fused.get(int(i), 0.0) for i in np.flatnonzero(in_statement)})   # they join the candidates
+        in_statement = statement_rows_asked(self.index, question, named if named is not None else allowed)
+        if in_statement is not None:   # they join the candidates
+            fused.update({int(i): fused.get(int(i), 0.0) for i in np.flatnonzero(in_statement)})
         asks_boilerplate = asks_about_boilerplate(question)
         asked_figures = set(figure_mentions(question))
         if asked_figures:   # "图表3显示了什么" : the chunks holding that figure join the candidates
@@ -59,22 +70,13 @@ class Retriever:
             chunk = rows[row]
             if asked_figures & set(chunk.figures):
                 score += self.settings.figure_weight
-            if in_statement[row]:
+            if in_statement is not None and in_statement[row]:
                 score += self.settings.statement_weight
             if chunk.kind == "boilerplate" and not asks_boilerplate:
                 score *= self.settings.boilerplate_factor
             scored.append((score, row))
         scored.sort(key=lambda pair: (-pair[0], pair[1]))
         return [Passage(rank, score, rows[row]) for rank, (score, row) in enumerate(scored[:top_k], start=1)]
-
-    def _statement_rows(self, question: str, allowed: np.ndarray | None) -> np.ndarray:
-        """Rows inside the financial statements the question names ("relying on the cash flow statement"),
-        of the reports it names or may search."""
-        statements = statements_named(question)
-        if not statements:
-            return np.zeros(len(self.index.chunk_rows), bool)
-        rows = self.index.statement_rows(set(statements))
-        return rows if allowed is None else rows & allowed
 
     def _named_rows(self, question: str, allowed: np.ndarray | None) -> np.ndarray | None:
         named = self.index.names.named_by(question)
