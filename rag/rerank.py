@@ -58,6 +58,8 @@ _DATE_WORDS = {"时间", "日期", "date", "time"}
 _PLACE_WORDS = {"地点", "地方", "location", "place"}
 _NUMBER_WORDS = {"数量", "数目", "持续时间", "number"}
 _DATED_REPORTS = 3   # reports of the best passages whose date line answers "when was it published"
+# words naming which aspect is asked ("…的数值及意义是什么", "原因"), which an answer states rather than names
+_ASPECT_WORDS = {"意义", "原因", "影响", "趋势", "表现", "作用", "特征", "数值", "背景", "前景", "变化"}
 _NAME_CHECKED = 15   # top sentences whose names are checked (part-of-speech tagging is the slow part)
 _HAS_NUMBER = re.compile(r"\d|[一二两三四五六七八九十百千万亿]+(个(?!月)|家|倍|年|亿|万|%|成)")
 _HAS_DATE = re.compile(r"\d{1,4}\s*(年|月|日|号)|[一二三四]季度|\b(19|20)\d\d\b|\b(Q[1-4]|H[12])\b|"
@@ -244,7 +246,8 @@ class SentenceReranker:
                      (_PLACE_WORDS if wants_place else set())
         groups = dict.fromkeys(tuple(t for t in group if t not in kind_words) for group in term_groups(question))
         idf = {t: bm25.term_idf(t) for group in groups for t in group}
-        concepts = [(group, _concept_weight(group, idf, bm25.vocabulary)) for group in groups if group]
+        concepts = [(group, _concept_weight(group, idf, bm25.vocabulary) *
+                     (self.settings.aspect_weight if group[-1] in _ASPECT_WORDS else 1.0)) for group in groups if group]
         rarest = max((w for group, w in concepts if any(t in bm25.vocabulary for t in group)), default=0.0)
         return _Question(
             idf=idf,

@@ -29,6 +29,7 @@ class RerankSettings:
     unanswered_sentence_weight: float = 0.6   # ... or this when no sentence answers the question (dev splits)
     context_weight: float = 0.6    # a key term found in the section path or previous sentence ...
     title_weight: float = 0.8      # ... or in the report's title: what all its sentences are about
+    aspect_weight: float = 0.5     # weight of a question word naming the aspect asked (意义, 原因, 影响; dev splits)
     anchor_idf_share: float = 1.0  # question terms this close to its rarest one are its anchors ...
     missing_anchor_factor: float = 0.7  # ... and a sentence out of their reach has its coverage cut by this
     max_cross_lingual_sentences: int = 6  # sentences embedded when question and passage languages differ
