@@ -237,7 +237,8 @@ class SentenceReranker:
 
     def _analyse(self, question: str) -> _Question:
         bm25 = self.index.bm25
-        named = self.index.names.named_by(question)
+        named = self.index.names.named_by(question) if statements_named(question) else set()
+        within = self.index.rows_of(sorted(named)) if named else None   # the named reports' statements only
         wants_number = bool(_ASKS_NUMBER.search(question)) or bool(
             _NAMES_FIGURE.search(question) and not _ASKS_DESCRIPTION.search(question))
         wants_date = bool(_ASKS_DATE.search(question))
@@ -267,7 +268,7 @@ class SentenceReranker:
             naming=self.index.names.naming_terms(question),
             boilerplate=asks_about_boilerplate(question),
             aliases=aliases_in(question),
-            in_statement=statement_rows_asked(self.index, question, self.index.rows_of(sorted(named)) if named else None),
+            in_statement=statement_rows_asked(self.index, question, within),
             statement_terms=set(tokenize(" ".join(statements_named(question).values()))),
             words=set(idf).union(*(other for alias in aliases_in(question) for other in alias.alternatives)),
         )

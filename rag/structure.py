@@ -221,8 +221,7 @@ _ASKS_AUTHORSHIP = re.compile(
     r"\b(report|study|note)\b.{0,40}\b(wrote|written|authored|published|issued|prepared|authors?|publisher)\b",
     re.IGNORECASE)
 _ASKS_WHEN = re.compile(r"哪一?年|何时|什么时候|哪天|日期|\b(when|what date)\b", re.IGNORECASE)
-_ASKS_WHO_OR_WHEN = re.compile(r"谁|哪个|哪家|什么机构|哪一?年|何时|什么时候|哪天|日期|\b(who|which|when|what date)\b",
-                               re.IGNORECASE)
+_ASKS_WHO = re.compile(r"谁|哪个|哪家|什么机构|\b(who|which)\b", re.IGNORECASE)
 
 
 def asks_about_boilerplate(question: str) -> bool:
@@ -237,7 +236,7 @@ def asks_when_published(question: str) -> bool:
 
 def _asks_about_authorship(question: str) -> bool:
     """Whether a question asks who wrote or published the report, or when ("这份报告是由谁发布的")."""
-    return bool(_ASKS_AUTHORSHIP.search(question) and _ASKS_WHO_OR_WHEN.search(question))
+    return bool(_ASKS_AUTHORSHIP.search(question) and (_ASKS_WHO.search(question) or _ASKS_WHEN.search(question)))
 
 
 def figure_mentions(text: str) -> list[str]:
