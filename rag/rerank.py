@@ -36,7 +36,7 @@ _NAMED_FIGURE = re.compile(r"出生率|死亡率|失业率|产量|销量|交付�
                            r"收入|利润|市值")
 # who directed or starred: a sentence naming people without the part they played ("张译王俊凯上演…") is no answer
 _ROLES = [(re.compile(r"导演|执导|\bdirect(ed|or)\b", re.IGNORECASE), re.compile(r"导演|执导|\bdirect", re.IGNORECASE)),
-          (re.compile(r"主演|谁演|演员|\bstarr?(ed|ing)\b", re.IGNORECASE),
+          (re.compile(r"主演|谁演|\bstarr?(ed|ing)\b", re.IGNORECASE),
            re.compile(r"主演|出演|饰演|扮演|领衔|\bstarr?(ed|ing|s)\b|\bplay(ed|s)\b", re.IGNORECASE)),
           (re.compile(r"编剧"), re.compile(r"编剧|执笔"))]
 _ASKS_DESCRIPTION = re.compile(r"如何|怎样|怎么|什么|何|哪些|为什么|原因|趋势|变化|影响|\b(how|what|why|which)\b",
@@ -66,6 +66,7 @@ _HAS_DATE = re.compile(r"\d{1,4}\s*(年|月|日|号)|[一二三四]季度|\b(19|
                        r"January|February|March|April|May|June|July|August|September|October|November|December",
                        re.IGNORECASE)
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_CLAUSE = re.compile(r"[，,。；;！？!?]")
 _ASKS_BACK = re.compile(r"[？?][\s”\"'」』）)]*$")
 # a sentence wondering what, how much or who ("想要知道使用了什么处理器") restates a question, not its answer
 _WONDERS = re.compile(r"什么|多少|哪些|哪个|哪里|为什么|谁")
@@ -204,7 +205,7 @@ class SentenceReranker:
             scored.extend(cross)
         scored.sort(key=lambda s: -s.score)
         if asked.wants_names and asked.is_chinese:
-            self._check_names(question, asked.wants_names, scored[:_NAME_CHECKED])
+            self._check_names(question, asked, scored[:_NAME_CHECKED])
             for item in scored[_NAME_CHECKED:]:   # unchecked: no evidence of a name
                 item.satisfies = False
         scored.sort(key=lambda s: (not s.satisfies, -s.score))   # a sentence of the asked kind first
@@ -222,15 +223,18 @@ class SentenceReranker:
                 lines.append(ScoredSentence(chunk, span[0], min(span[1], chunk.end), 1.5, 1.0, True, False))
         return lines
 
-    def _check_names(self, question: str, tags: set[str], items: list[ScoredSentence]) -> None:
-        """A who/where answer must name someone or somewhere the question does not already name."""
+    def _check_names(self, question: str, asked: _Question, items: list[ScoredSentence]) -> None:
+        """A who/where answer must name someone or somewhere the question does not already name; asked who
+        played a part (导演), in the clause that names the part ("导演也透露" names no director)."""
         import jieba.posseg
 
         known = set(question)
-        placing = _placing_verbs(question) if tags & _PLACE_TAGS else set()
+        placing = _placing_verbs(question) if asked.wants_names & _PLACE_TAGS else set()
         for item in items:
             sentence = self.index.records[item.chunk.doc_name].document.text[item.start:item.end]
-            named = any(pair.flag in tags and not set(pair.word) <= known for pair in jieba.posseg.cut(sentence)) \
+            clauses = [c for c in _CLAUSE.split(sentence) if asked.role.search(c)] if asked.role else [sentence]
+            named = any(pair.flag in asked.wants_names and not set(pair.word) <= known
+                        for clause in clauses for pair in jieba.posseg.cut(clause)) \
                 or any(verb + preposition in sentence for verb in placing for preposition in "在于")
             item.satisfies = item.satisfies and named
             item.score += 0.1 * named

@@ -382,11 +382,15 @@ ASKED_KIND_CASES = {
     "another figure's value": (
         {"棉花.md": "国家统计局关于2022年棉花产量的公告\n\n2022年，全国棉花播种面积4500.4万亩，比上年减少41.8万亩。\n"},
         [("2022年全国棉花产量", None), ("2022年全国棉花播种面积是多少", "4500.4万亩")]),
-    # who directed: a sentence naming the cast is no answer; who starred: the one saying they starred is
+    # who directed: a sentence naming the cast, or naming the director's part in another clause, is no
+    # answer; who starred: the one saying they starred is; an actor asked for is no part in a film
     "people named without the asked part": (
         {"星河之门.md": "《星河之门》定档国庆\n《星河之门》：张立新与王海涛上演盗窃版“猫鼠游戏”。\n"
-                     "该片由张立新、王海涛主演，讲述一场离奇的盗窃案。\n"},
-        [("《星河之门》的导演是谁？", None), ("《星河之门》的主演是谁？", "主演")]),
+                     "该片由张立新、王海涛主演，讲述一场离奇的盗窃案。\n"
+                     "剧中王海涛饰演的庄文杰出生于盗贼世家，导演也透露了续集的计划。\n"
+                     "王海涛为武打演员出身，其主演的电影《星河之门》系列票房累计超过百亿元。\n"},
+        [("《星河之门》的导演是谁？", None), ("《星河之门》的主演是谁？", "主演"),
+         ("票房超过百亿元的演员是谁？", "王海涛为武打演员出身")]),
 }
 
 
