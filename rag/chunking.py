@@ -9,11 +9,14 @@ from dataclasses import dataclass
 
 from .schema import Block, Chunk, Document, ReportStructure
 from .sentences import sentence_spans
-from .structure import figure_mentions
+from .structure import figure_mentions, repeat_key
 
 # Recorded in the manifest; bumped whenever extraction or chunking changes what an index stores
 # (v2: PDF lines read with their geometry, running headers/footers found by position).
-CHUNKER_VERSION = "sections-v8"
+CHUNKER_VERSION = "sections-v9"
+
+
+_RUNNING_HEADER = -2   # the running header's own "top-level section": never chunked with the text before it
 
 
 @dataclass(frozen=True)
@@ -80,7 +83,23 @@ def _units(doc: Document, structure: ReportStructure, settings: ChunkingSettings
             spans = _bounded_sentence_runs(doc.text, block.start, block.end, settings.target_chars)
         for start, end in spans:
             units.append(_Unit(start, end, top, kind, block.kind == "heading", block.section))
-    return units
+    header = _running_header(doc, structure, settings)
+    return units + ([_Unit(*header, _RUNNING_HEADER, "boilerplate", False, -1)] if header else [])
+
+
+def _running_header(doc: Document, structure: ReportStructure, settings: ChunkingSettings) -> tuple[int, int] | None:
+    """The span of the first page's running header and footer lines ("全球经济金融展望报告 中国银行研究院 1
+    2024 年"): who issued the report, searchable once rather than once a page."""
+    lines = [b for b in structure.blocks if b.kind == "furniture" and b.section == -1]
+    if not lines:
+        return None
+    first_key = repeat_key(doc.text[lines[0].start:lines[0].end])
+    end = lines[0].end
+    for line in lines[1:]:
+        if repeat_key(doc.text[line.start:line.end]) == first_key or line.end - lines[0].start > settings.max_chars:
+            break
+        end = line.end
+    return lines[0].start, end
 
 
 def _merge_figures(structure: ReportStructure) -> list[Block]:

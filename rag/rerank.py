@@ -19,8 +19,8 @@ from .keyword import term_groups, tokenize
 from .schema import Chunk, Passage
 from .retrieval import statement_rows_asked
 from .settings import RerankSettings
-from .structure import (SOURCE_LINE, asks_about_boilerplate, asks_when_published, figure_mentions, report_date_line,
-                        statements_named)
+from .structure import (SOURCE_LINE, asks_about_boilerplate, asks_when_published, asks_who_published, figure_mentions,
+                        report_date_line, statements_named)
 from .synonyms import Alias, aliases_in
 from .textnorm import HAN, fold
 
@@ -57,7 +57,7 @@ _SIMILARITY_CHARS = 120   # a sentence's opening says what it is about; its tail
 _DATE_WORDS = {"时间", "日期", "date", "time"}
 _PLACE_WORDS = {"地点", "地方", "location", "place"}
 _NUMBER_WORDS = {"数量", "数目", "持续时间", "number"}
-_DATED_REPORTS = 3   # reports of the best passages whose date line answers "when was it published"
+_COVERED_REPORTS = 3   # reports of the best passages whose cover answers "when was it published", "who issued it"
 # words naming which aspect is asked ("…的数值及意义是什么", "原因"), which an answer states rather than names
 _ASPECT_WORDS = {"意义", "原因", "影响", "趋势", "表现", "作用", "特征", "数值", "背景", "前景", "变化"}
 _NAME_CHECKED = 15   # top sentences whose names are checked (part-of-speech tagging is the slow part)
@@ -149,6 +149,14 @@ def _placing_verbs(question: str) -> set[str]:
     return {after.group(2)} if after else {m.group(1) for m in _VERB_BEFORE_WHERE.finditer(question)}
 
 
+def _running_header_chunk(record: DocumentRecord) -> tuple[int, int] | None:
+    """The span of the chunk holding the report's running header and footer lines (the chunker keeps
+    those of its first page, where its stored furniture starts), if it has any."""
+    first = min((start for start, _ in record.document.furniture), default=None)
+    chunk = next((c for c in record.chunks if c.start == first), None)
+    return (chunk.start, chunk.end) if chunk else None
+
+
 def _years(text: str) -> set[str]:
     return {n for n in _numbers(text) if _YEAR.fullmatch(n)}
 
@@ -196,8 +204,6 @@ class SentenceReranker:
             record = self.index.records[passage.chunk.doc_name]
             for item in self._score_passage(asked, passage, record):
                 (cross if item.cross_lingual else scored).append(item)
-        if asks_when_published(question):
-            scored.extend(self._date_lines(passages))
         if cross and embed is not None:
             # embedding is the slow part: sentences of the asked kind (a number, a date) from the best passages
             cross = sorted(cross, key=lambda s: not s.satisfies)[: self.settings.max_cross_lingual_sentences]
@@ -208,16 +214,19 @@ class SentenceReranker:
             self._check_names(question, asked, scored[:_NAME_CHECKED])
             for item in scored[_NAME_CHECKED:]:   # unchecked: no evidence of a name
                 item.satisfies = False
+        if asks_when_published(question) or asks_who_published(question):   # the issuer's name is no person's
+            scored.extend(self._cover_lines(passages, asks_when_published(question)))
         scored.sort(key=lambda s: (not s.satisfies, -s.score))   # a sentence of the asked kind first
         return scored
 
-    def _date_lines(self, passages: list[Passage]) -> list[ScoredSentence]:
-        """When a report was published: the cover line its date is read from, of the reports the best
-        passages come from, as a full answer."""
+    def _cover_lines(self, passages: list[Passage], when: bool) -> list[ScoredSentence]:
+        """When a report was published or who issued it: the cover line its date is read from, or its
+        running header (which names the issuer on every page), of the reports the best passages come
+        from, as a full answer."""
         lines = []
-        for name in dict.fromkeys(p.chunk.doc_name for p in passages[:_DATED_REPORTS]):
+        for name in dict.fromkeys(p.chunk.doc_name for p in passages[:_COVERED_REPORTS]):
             record = self.index.records[name]
-            span = report_date_line(record.document)
+            span = report_date_line(record.document) if when else _running_header_chunk(record)
             chunk = next((c for c in record.chunks if span and c.start <= span[0] < c.end), None)
             if chunk:
                 lines.append(ScoredSentence(chunk, span[0], min(span[1], chunk.end), 1.5, 1.0, True, False))

@@ -90,6 +90,7 @@ _BOLD_LEAD = re.compile(r"^\*\*(?P<lead>[^*\n]{2,60}?)\*\*")
 _MARKUP = re.compile(r"^[#>*\s]+|[*\s]+$")
 _MAJOR_STYLES = {"cn_number", "caps"}
 _MAX_HEADING_CHARS = 60
+_MARKDOWN_HEADING = re.compile(r"#{1,6}[^#]")
 _MAX_LAYOUT_HEADING_CHARS = 120   # a heading printed large may run longer than a numbered one
 _SENTENCE_ENDS = ("。", "；", ";", "，", ",", ".", "！", "？", "!", "?")
 _SOURCE_LINE_REACH = 40   # lines after a caption (a table's rows) within which its source line may come
@@ -121,7 +122,7 @@ def parse_report(doc: Document) -> ReportStructure:
         if number in contents:   # navigation: its entries are neither headings nor captions, never an answer
             blocks.append(Block(line.start, line.end, "boilerplate", stack[-1][1] if stack else -1))
             continue
-        heading = _heading(doc.text, line) or _layout_heading(doc.text, line, large_type, repeated)
+        heading = _heading(doc.text, line, repeated) or _layout_heading(doc.text, line, large_type, repeated)
         if heading:
             style, heading_text = heading
             if (_explicit_rank(style) == 1 and not sections or heading_text == doc.title_hint) and line.start < 300 \
@@ -155,7 +156,7 @@ def parse_report(doc: Document) -> ReportStructure:
             continue
         if pending_figure is not None and number - pending_since > _SOURCE_LINE_REACH:
             pending_figure = None
-        if _repeat_key(line.text) in repeated and not line.text.startswith("|"):
+        if repeat_key(line.text) in repeated and not line.text.startswith("|"):
             blocks.append(Block(line.start, line.end, "furniture", section))   # page header/footer left in text
             continue
         in_boilerplate = section >= 0 and sections[section].kind == "boilerplate"
@@ -164,7 +165,7 @@ def parse_report(doc: Document) -> ReportStructure:
             kind = "table"
         blocks.append(Block(line.start, line.end, kind, section))
     title_lines = [line for line in lines[:15] if (line.start, line.end) not in furniture
-                   and _repeat_key(line.text) not in repeated and not is_navigation(line.text)]
+                   and repeat_key(line.text) not in repeated and not is_navigation(line.text)]
     return ReportStructure(_title(doc, title_lines, sections), sections, figures, blocks, report_date(lines))
 
 
@@ -232,6 +233,13 @@ def asks_about_boilerplate(question: str) -> bool:
 def asks_when_published(question: str) -> bool:
     """Whether a question asks when the report was written or published ("这份报告是什么时候发布的")."""
     return bool(_ASKS_AUTHORSHIP.search(question) and _ASKS_WHEN.search(question))
+
+
+def asks_who_published(question: str) -> bool:
+    """Whether a question asks who wrote or issued the report ("报告的发布机构是谁"), not who holds its
+    copyright or who its analysts are, which its disclaimer and analyst lines say."""
+    return bool(_ASKS_AUTHORSHIP.search(question) and _ASKS_WHO.search(question)
+                and not _ASKS_BOILERPLATE.search(question))
 
 
 def _asks_about_authorship(question: str) -> bool:
@@ -361,7 +369,7 @@ def _contents_lines(lines: list[_Line], furniture: set[tuple[int, int]], repeate
     contents = {n for n, line in enumerate(lines) if _LEADER_ENTRY.search(line.text)}
     for n, line in enumerate(lines):
         if not _CONTENTS_HEADING.match(line.text) or (line.start, line.end) in furniture \
-                or _repeat_key(line.text) in repeated:   # a "Table of Contents" link atop every page
+                or repeat_key(line.text) in repeated:   # a "Table of Contents" link atop every page
             continue
         last, gap = n, 0
         for m in range(n + 1, len(lines)):
@@ -377,23 +385,23 @@ def _is_contents_entry(text: str) -> bool:
     return bool(_PAGE_ENTRY.search(text)) and not _NUMBER_CELLS.search(text)
 
 
-def _repeat_key(text: str) -> str:
+def repeat_key(text: str) -> str:
     return re.sub(r"[\d\s\u3000]+", "", text)
 
 
 def _repeated_lines(lines: list[_Line]) -> set[str]:
     """Short lines that recur 3+ times (page headers/footers a converter left in the text)."""
-    keys = Counter(_repeat_key(line.text) for line in lines if len(line.text) <= 80)
+    keys = Counter(repeat_key(line.text) for line in lines if len(line.text) <= 80)
     return {key for key, count in keys.items() if count >= 3 and len(key) >= 4}
 
 
-def _heading(text: str, line: _Line) -> tuple[str, str] | None:
+def _heading(text: str, line: _Line, repeated: set[str]) -> tuple[str, str] | None:
     """(style, heading text) when the line is a heading, else None."""
     raw = text[line.start:line.end]
     content = line.text
     if not content or _CAPTION.match(content) or SOURCE_LINE.match(content):
         return None
-    if raw.startswith("#"):
+    if _MARKDOWN_HEADING.match(raw) and "#" not in content:   # not a "#话题#" hashtag opening a post
         hashes = len(raw) - len(raw.lstrip("#"))
         return f"markdown{hashes}", content
     if _SPECIAL_BODY.match(content) or _SPECIAL_BOILERPLATE.match(content):
@@ -408,7 +416,7 @@ def _heading(text: str, line: _Line) -> tuple[str, str] | None:
             return style, content
     if _STATEMENT_TITLE.match(content) and not content.endswith((":", "：", ".")) and "\t" not in raw:
         return "statement", content
-    if _is_caps_heading(content):
+    if _is_caps_heading(content) and repeat_key(content) not in repeated:   # not "PEW RESEARCH CENTER" atop each page
         return "caps", content
     return None
 
@@ -426,7 +434,7 @@ def _layout_heading(text: str, line: _Line, large_type: dict[int, int], repeated
     rank = large_type.get(line.start)
     if rank is None or len(content) > _MAX_LAYOUT_HEADING_CHARS or content.endswith(_SENTENCE_ENDS) \
             or text.startswith(("* ", "•", "†"), line.start) or content[:1].islower() \
-            or _CAPTION.match(content) or SOURCE_LINE.match(content) or _repeat_key(content) in repeated \
+            or _CAPTION.match(content) or SOURCE_LINE.match(content) or repeat_key(content) in repeated \
             or len(re.findall(r"[A-Za-z\u3400-\u9fff]", content)) < 2:
         return None
     return f"layout{rank}", content

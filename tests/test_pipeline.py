@@ -101,6 +101,24 @@ def test_when_a_report_was_published_is_answered_from_its_date_line(qa):
         assert qa.document_text(name)[citation.start:citation.end] == line and citation.page == 1
 
 
+def test_who_issued_a_report_is_answered_from_its_running_header(tmp_path, embedder):
+    """Not from a sentence saying that someone else published something: the header atop every page, indexed once."""
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    pages = [["一、宏观经济展望", "国际货币基金组织10月发布的报告显示，全球经济增速放缓。"],
+             ["二、货币政策展望", "主要央行加息周期接近尾声。"], ["三、风险提示", "地缘政治冲突超预期。"]]
+    write_pdf(folder / "outlook.pdf", pages, header="全球经济展望报告  星河研究院")
+    settings = replace(Settings(), index_dir=tmp_path / "index")
+    index_paths([folder], settings, embedder)
+    qa = ReportQA.open(settings, embedder)
+    answer = qa.ask("这份报告是由谁发布的？")
+    assert answer.answerable and answer.citations[0].page == 1
+    assert "全球经济展望报告" in answer.answer[0].text and "星河研究院" in answer.answer[0].text
+    chunks = qa.index.records["outlook.pdf"].chunks
+    assert sum("星河研究院" in c.text for c in chunks) == 1
+    assert "国际货币基金组织" in qa.ask("全球经济增速怎么样？").answer[0].text   # a body question keeps to the body
+
+
 def test_answer_citation_names_report_section_figure_and_page(qa):
     result = qa.ask("图表3显示了什么？").to_json()
     assert result["answerable"]

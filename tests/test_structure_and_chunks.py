@@ -82,6 +82,13 @@ def test_a_short_first_line_standing_apart_names_a_text_report():
     assert parse_report(Document("r", "boc.pdf", run_on)).title == "全球经济金融展望报告"
 
 
+def test_a_hashtag_or_a_line_atop_every_page_is_no_heading():
+    text = ("星河新闻\n#星河队夺冠#[恭喜！星河队3比0获胜] 星河队时隔10年再度夺冠。\nOVERVIEW\nSales rose.\n"
+            "PEW RESEARCH CENTER\nPrices fell.\nPEW RESEARCH CENTER 2\nRates held.\nPEW RESEARCH CENTER 3\nJobs grew.\n")
+    structure = parse_report(Document("n", "news.txt", text))
+    assert [s.heading for s in structure.sections] == ["OVERVIEW"]
+
+
 def test_a_filings_table_rows_abbreviations_and_navigation_are_not_headings_or_its_title():
     text = ("Table of Contents\nACME CORP ANNUAL REPORT\nPART I\nITEM 1A.\tRISK FACTORS\nDemand may fall.\nGAAP\n"
             "NY, TN\nRevenue\t2023\t2022\n(6)\t(0.24)\t(0.04)\n(1)\t(2)\nPART IV\t87\n9.\tIncome Taxes\nTaxes rose.\n"
