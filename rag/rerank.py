@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 from typing import Callable
 
 import numpy as np
@@ -149,6 +150,13 @@ def _placing_verbs(question: str) -> set[str]:
     return {after.group(2)} if after else {m.group(1) for m in _VERB_BEFORE_WHERE.finditer(question)}
 
 
+@cache
+def _authorship_terms() -> set[str]:
+    """Search terms of asking who wrote or issued a report, or when."""
+    return set(tokenize("发布 发表 撰写 编写 编制 制作 出具 作者 机构 研报 哪一年 何时 哪天 日期 "
+                        "published wrote written authored issued prepared authors publisher when date"))
+
+
 def _running_header_chunk(record: DocumentRecord) -> tuple[int, int] | None:
     """The span of the chunk holding the report's running header and footer lines (the chunker keeps
     those of its first page, where its stored furniture starts), if it has any."""
@@ -215,17 +223,20 @@ class SentenceReranker:
             for item in scored[_NAME_CHECKED:]:   # unchecked: no evidence of a name
                 item.satisfies = False
         if asks_when_published(question) or asks_who_published(question):   # the issuer's name is no person's
-            scored.extend(self._cover_lines(passages, asks_when_published(question)))
+            scored.extend(self._cover_lines(question, passages, asks_when_published(question)))
         scored.sort(key=lambda s: (not s.satisfies, -s.score))   # a sentence of the asked kind first
         return scored
 
-    def _cover_lines(self, passages: list[Passage], when: bool) -> list[ScoredSentence]:
+    def _cover_lines(self, question: str, passages: list[Passage], when: bool) -> list[ScoredSentence]:
         """When a report was published or who issued it: the cover line its date is read from, or its
         running header (which names the issuer on every page), of the reports the best passages come
-        from, as a full answer."""
+        from, as a full answer; unless the question names more than the report ("哪家机构发布的报告显示
+        全球经济增速放缓" asks whose report a body sentence cites)."""
         lines = []
         for name in dict.fromkeys(p.chunk.doc_name for p in passages[:_COVERED_REPORTS]):
             record = self.index.records[name]
+            if set(tokenize(question)) - _authorship_terms() - set(tokenize(f"{record.title} {name}")):
+                continue
             span = report_date_line(record.document) if when else _running_header_chunk(record)
             chunk = next((c for c in record.chunks if span and c.start <= span[0] < c.end), None)
             if chunk:
