@@ -13,7 +13,7 @@ from .structure import figure_mentions, repeat_key
 
 # Recorded in the manifest; bumped whenever extraction or chunking changes what an index stores
 # (v2: PDF lines read with their geometry, running headers/footers found by position).
-CHUNKER_VERSION = "sections-v9"
+CHUNKER_VERSION = "sections-v10"
 
 
 _RUNNING_HEADER = -2   # the running header's own "top-level section": never chunked with the text before it

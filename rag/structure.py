@@ -122,7 +122,7 @@ def parse_report(doc: Document) -> ReportStructure:
         if number in contents:   # navigation: its entries are neither headings nor captions, never an answer
             blocks.append(Block(line.start, line.end, "boilerplate", stack[-1][1] if stack else -1))
             continue
-        heading = _heading(doc.text, line, repeated) or _layout_heading(doc.text, line, large_type, repeated)
+        heading = _heading(doc.text, line) or _layout_heading(doc.text, line, large_type, repeated)
         if heading:
             style, heading_text = heading
             if (_explicit_rank(style) == 1 and not sections or heading_text == doc.title_hint) and line.start < 300 \
@@ -395,7 +395,7 @@ def _repeated_lines(lines: list[_Line]) -> set[str]:
     return {key for key, count in keys.items() if count >= 3 and len(key) >= 4}
 
 
-def _heading(text: str, line: _Line, repeated: set[str]) -> tuple[str, str] | None:
+def _heading(text: str, line: _Line) -> tuple[str, str] | None:
     """(style, heading text) when the line is a heading, else None."""
     raw = text[line.start:line.end]
     content = line.text
@@ -416,7 +416,7 @@ def _heading(text: str, line: _Line, repeated: set[str]) -> tuple[str, str] | No
             return style, content
     if _STATEMENT_TITLE.match(content) and not content.endswith((":", "：", ".")) and "\t" not in raw:
         return "statement", content
-    if _is_caps_heading(content) and repeat_key(content) not in repeated:   # not "PEW RESEARCH CENTER" atop each page
+    if _is_caps_heading(content):
         return "caps", content
     return None
 
