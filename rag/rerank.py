@@ -231,7 +231,7 @@ class SentenceReranker:
         """When a report was published or who issued it: the cover line its date is read from, or its
         running header (which names the issuer on every page), of the reports the best passages come
         from, as a full answer; unless the question names more than the report ("哪家机构发布的报告显示
-        全球经济增速放缓" asks whose report a body sentence cites)."""
+        全球经济放缓" asks whose report a body sentence cites)."""
         lines = []
         for name in dict.fromkeys(p.chunk.doc_name for p in passages[:_COVERED_REPORTS]):
             record = self.index.records[name]
