@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 from .schema import Block, Chunk, Document, ReportStructure
 from .sentences import sentence_spans
-from .structure import figure_mentions, repeat_key
+from .structure import figure_mentions
+from .textnorm import running_line_key
 
 # Recorded in the manifest; bumped whenever extraction or chunking changes what an index stores
 # (v2: PDF lines read with their geometry, running headers/footers found by position).
@@ -93,10 +94,10 @@ def _running_header(doc: Document, structure: ReportStructure, settings: Chunkin
     lines = [b for b in structure.blocks if b.kind == "furniture" and b.section == -1]
     if not lines:
         return None
-    first_key = repeat_key(doc.text[lines[0].start:lines[0].end])
+    first_key = running_line_key(doc.text[lines[0].start:lines[0].end])
     end = lines[0].end
     for line in lines[1:]:
-        if repeat_key(doc.text[line.start:line.end]) == first_key or line.end - lines[0].start > settings.max_chars:
+        if running_line_key(doc.text[line.start:line.end]) == first_key or line.end - lines[0].start > settings.max_chars:
             break
         end = line.end
     return lines[0].start, end

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 import pypdfium2.raw as pdfium_c
 
+from .textnorm import running_line_key
+
 RUN_GAP = 1.0         # a gap wider than this many line heights splits a line into runs (cells, columns)
 CELL_GAP = 1.0        # between runs of a rebuilt line, a wider gap is written as a tab (a cell boundary)
 BAND = 0.10           # top/bottom share of the page where running headers/footers live (Pew 8%, boc 7.8%)
@@ -271,24 +273,19 @@ def running_furniture(pages: list[PageLines]) -> list[set[int]]:
     fixed: Counter[tuple[str, int]] = Counter()
     numbers = []   # (page, line, printed number - page index)
     for p, page in enumerate(pages):
-        counts.update({line_key(page.lines[i].text) for i in _candidates(page)} - {""})
-        fixed.update({_fixed_key(line) for line in page.lines if _in_band(line, page.height) and line_key(line.text)})
+        counts.update({running_line_key(page.lines[i].text) for i in _candidates(page)} - {""})
+        fixed.update({_fixed_key(line) for line in page.lines if _in_band(line, page.height) and running_line_key(line.text)})
         numbers += [(p, i, int(re.search(r"\d+", page.lines[i].text).group()) - p)
                     for i in _candidates(page, extremes=2) if is_page_number(page.lines[i].text)]
     keys = {key for key, n in counts.items() if n >= max(3, int(RECUR * len(pages)))}
     fixed_keys = {key for key, n in fixed.items() if n >= max(3, RECUR_FIXED * len(pages))}
-    flags = [{i for i in _candidates(page) if line_key(page.lines[i].text) in keys or _fixed_key(page.lines[i]) in fixed_keys}
+    flags = [{i for i in _candidates(page) if running_line_key(page.lines[i].text) in keys or _fixed_key(page.lines[i]) in fixed_keys}
              for page in pages]
     offsets = Counter(offset for _, _, offset in numbers)
     for p, i, offset in numbers:
         if offsets[offset] >= 3:
             flags[p].add(i)
     return flags
-
-
-def line_key(text: str) -> str:
-    """Digits and spaces removed: running lines differ only in their page number."""
-    return re.sub(r"[\d\s]+", "", text)
 
 
 def is_page_number(text: str) -> bool:
@@ -308,4 +305,4 @@ def _candidates(page: PageLines, extremes: int = 1) -> set[int]:
 
 
 def _fixed_key(line: Line) -> tuple[str, int]:
-    return line_key(line.text), round(line.bottom / 3)
+    return running_line_key(line.text), round(line.bottom / 3)

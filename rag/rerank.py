@@ -222,8 +222,9 @@ class SentenceReranker:
             self._check_names(question, asked, scored[:_NAME_CHECKED])
             for item in scored[_NAME_CHECKED:]:   # unchecked: no evidence of a name
                 item.satisfies = False
-        if asks_when_published(question) or asks_who_published(question):   # the issuer's name is no person's
-            scored.extend(self._cover_lines(question, passages, asks_when_published(question)))
+        when = asks_when_published(question)
+        if when or asks_who_published(question):   # after the name check: the issuer's name is no person's
+            scored.extend(self._cover_lines(question, passages, when))
         scored.sort(key=lambda s: (not s.satisfies, -s.score))   # a sentence of the asked kind first
         return scored
 
@@ -233,9 +234,10 @@ class SentenceReranker:
         from, as a full answer; unless the question names more than the report ("哪家机构发布的报告显示
         全球经济放缓" asks whose report a body sentence cites)."""
         lines = []
+        named = set(tokenize(question)) - _authorship_terms()
         for name in dict.fromkeys(p.chunk.doc_name for p in passages[:_COVERED_REPORTS]):
             record = self.index.records[name]
-            if set(tokenize(question)) - _authorship_terms() - set(tokenize(f"{record.title} {name}")):
+            if named - set(tokenize(f"{record.title} {name}")):
                 continue
             span = report_date_line(record.document) if when else _running_header_chunk(record)
             chunk = next((c for c in record.chunks if span and c.start <= span[0] < c.end), None)

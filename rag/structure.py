@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from .schema import Block, Document, Figure, ReportStructure, Section
-from .textnorm import fold
+from .textnorm import fold, running_line_key
 
 _CN_NUM = "一二三四五六七八九十百零〇"
 _HEADING_STYLES = [  # (style, pattern); the first match names the style
@@ -156,7 +156,7 @@ def parse_report(doc: Document) -> ReportStructure:
             continue
         if pending_figure is not None and number - pending_since > _SOURCE_LINE_REACH:
             pending_figure = None
-        if repeat_key(line.text) in repeated and not line.text.startswith("|"):
+        if running_line_key(line.text) in repeated and not line.text.startswith("|"):
             blocks.append(Block(line.start, line.end, "furniture", section))   # page header/footer left in text
             continue
         in_boilerplate = section >= 0 and sections[section].kind == "boilerplate"
@@ -165,7 +165,7 @@ def parse_report(doc: Document) -> ReportStructure:
             kind = "table"
         blocks.append(Block(line.start, line.end, kind, section))
     title_lines = [line for line in lines[:15] if (line.start, line.end) not in furniture
-                   and repeat_key(line.text) not in repeated and not is_navigation(line.text)]
+                   and running_line_key(line.text) not in repeated and not is_navigation(line.text)]
     return ReportStructure(_title(doc, title_lines, sections), sections, figures, blocks, report_date(lines))
 
 
@@ -369,7 +369,7 @@ def _contents_lines(lines: list[_Line], furniture: set[tuple[int, int]], repeate
     contents = {n for n, line in enumerate(lines) if _LEADER_ENTRY.search(line.text)}
     for n, line in enumerate(lines):
         if not _CONTENTS_HEADING.match(line.text) or (line.start, line.end) in furniture \
-                or repeat_key(line.text) in repeated:   # a "Table of Contents" link atop every page
+                or running_line_key(line.text) in repeated:   # a "Table of Contents" link atop every page
             continue
         last, gap = n, 0
         for m in range(n + 1, len(lines)):
@@ -385,13 +385,9 @@ def _is_contents_entry(text: str) -> bool:
     return bool(_PAGE_ENTRY.search(text)) and not _NUMBER_CELLS.search(text)
 
 
-def repeat_key(text: str) -> str:
-    return re.sub(r"[\d\s\u3000]+", "", text)
-
-
 def _repeated_lines(lines: list[_Line]) -> set[str]:
     """Short lines that recur 3+ times (page headers/footers a converter left in the text)."""
-    keys = Counter(repeat_key(line.text) for line in lines if len(line.text) <= 80)
+    keys = Counter(running_line_key(line.text) for line in lines if len(line.text) <= 80)
     return {key for key, count in keys.items() if count >= 3 and len(key) >= 4}
 
 
@@ -434,7 +430,7 @@ def _layout_heading(text: str, line: _Line, large_type: dict[int, int], repeated
     rank = large_type.get(line.start)
     if rank is None or len(content) > _MAX_LAYOUT_HEADING_CHARS or content.endswith(_SENTENCE_ENDS) \
             or text.startswith(("* ", "•", "†"), line.start) or content[:1].islower() \
-            or _CAPTION.match(content) or SOURCE_LINE.match(content) or repeat_key(content) in repeated \
+            or _CAPTION.match(content) or SOURCE_LINE.match(content) or running_line_key(content) in repeated \
             or len(re.findall(r"[A-Za-z\u3400-\u9fff]", content)) < 2:
         return None
     return f"layout{rank}", content

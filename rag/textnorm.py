@@ -23,3 +23,8 @@ def fold(text: str) -> str:
 def squeeze(text: str) -> str:
     """Fold and drop all whitespace: for "is this span in that text" checks."""
     return _SPACES.sub("", fold(text))
+
+
+def running_line_key(text: str) -> str:
+    """A line with its digits and spaces removed: running headers and footers differ only in their page number."""
+    return re.sub(r"[\d\s]+", "", text)
