@@ -3,12 +3,19 @@ statement that the reports do not answer the question when no sentence holds its
 (its key terms, the numbers and years it names, a value of the type it asks for)."""
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+
 from .index import DocumentRecord, ReportIndex, section_at
 from .rerank import ScoredSentence, is_chinese
 from .schema import AnswerSentence, Citation
 from .settings import AnswerSettings
 from .structure import figure_mentions, table_header
 from .textnorm import squeeze
+
+# a line of a list: "- item", "• item", "1. item", "2）item", "（3）item", "④item"
+_LIST_ITEM = re.compile(r"[-*•·▪]\s|\d{1,2}[.)）、](?!\d)|[（(]\d{1,2}[)）]|[\u2460-\u2473]")
+_MAX_FOLLOWING_CHARS = 1200   # how far a quote ending in a colon runs on into what it introduces
 
 def abstention_message(question: str) -> str:
     if is_chinese(question):
@@ -28,9 +35,9 @@ class AnswerExtractor:
     def select(self, ranked: list[ScoredSentence]) -> list[ScoredSentence]:
         """The best sentence; then the best of each other report that answers nearly as well, so views
         can be compared; then close runners-up. Never more than max_sentences, never overlapping."""
-        best = ranked[0]
+        best = self._with_what_follows(ranked[0])
         chosen = [best]
-        answered = [c for c in ranked[1:] if self.is_answered(c)]
+        answered = [self._with_what_follows(c) for c in ranked[1:] if self.is_answered(c)]
         for ratio, other_reports in ((self.settings.other_report_ratio, True),
                                      (self.settings.second_sentence_ratio, False)):
             for candidate in answered:
@@ -41,6 +48,26 @@ class AnswerExtractor:
                         and not self._repeats(candidate, chosen):
                     chosen.append(candidate)
         return chosen
+
+    def _with_what_follows(self, item: ScoredSentence) -> ScoredSentence:
+        """A sentence ending in a colon ("The main risks to our view are:") says what follows, not what it
+        is: its quote runs on over the list after it, or else over the next paragraph."""
+        text = self.index.records[item.chunk.doc_name].document.text
+        if not text[item.start:item.end].rstrip("*# ").endswith((":", "：")):
+            return item
+        end = item.end
+        for line in re.finditer(r"[^\n]+", text[item.end:item.end + _MAX_FOLLOWING_CHARS]):
+            content = line.group().strip()
+            is_item = bool(_LIST_ITEM.match(content))
+            if not content or content.startswith("#") or (end > item.end and not is_item) \
+                    or item.end + line.end() > item.start + _MAX_FOLLOWING_CHARS:
+                break
+            end = item.end + line.end()
+            if not is_item:   # one paragraph, when no list follows
+                break
+        while text[end - 1].isspace():
+            end -= 1
+        return replace(item, end=end)
 
     def _repeats(self, candidate: ScoredSentence, chosen: list[ScoredSentence]) -> bool:
         """The same words already quoted (a news item or a summary line repeated elsewhere) add nothing."""

@@ -20,8 +20,8 @@ from .keyword import term_groups, tokenize
 from .schema import Chunk, Passage
 from .retrieval import statement_rows_asked
 from .settings import RerankSettings
-from .structure import (SOURCE_LINE, asks_about_boilerplate, asks_when_published, asks_who_published, figure_mentions,
-                        report_date_line, statements_named)
+from .structure import (SOURCE_LINE, asks_about_boilerplate, asks_when_published, asks_who_published, asks_who_wrote,
+                        figure_mentions, report_author_lines, report_date_line, statements_named)
 from .synonyms import Alias, aliases_in
 from .textnorm import HAN, fold
 
@@ -153,8 +153,8 @@ def _placing_verbs(question: str) -> set[str]:
 @cache
 def _authorship_terms() -> set[str]:
     """Search terms of asking who wrote or issued a report, or when."""
-    return set(tokenize("发布 发表 撰写 编写 编制 制作 出具 作者 机构 研报 哪一年 何时 哪天 日期 "
-                        "published wrote written authored issued prepared authors publisher when date"))
+    return set(tokenize("发布 发表 撰写 编写 编制 制作 出具 作者 机构 研报 哪一年 何时 哪天 日期 写 执笔 分析师 研究员 "
+                        "published wrote written authored issued prepared authors publisher when date analysts"))
 
 
 def _running_header_chunk(record: DocumentRecord) -> tuple[int, int] | None:
@@ -222,24 +222,25 @@ class SentenceReranker:
             self._check_names(question, asked, scored[:_NAME_CHECKED])
             for item in scored[_NAME_CHECKED:]:   # unchecked: no evidence of a name
                 item.satisfies = False
-        when = asks_when_published(question)
-        if when or asks_who_published(question):   # after the name check: the issuer's name is no person's
-            scored.extend(self._cover_lines(question, passages, when))
+        when, writers = asks_when_published(question), asks_who_wrote(question)
+        if when or writers or asks_who_published(question):   # after the name check: an issuer is no person
+            scored.extend(self._cover_lines(question, passages, when, writers))
         scored.sort(key=lambda s: (not s.satisfies, -s.score))   # a sentence of the asked kind first
         return scored
 
-    def _cover_lines(self, question: str, passages: list[Passage], when: bool) -> list[ScoredSentence]:
-        """When a report was published or who issued it: the cover line its date is read from, or its
-        running header (which names the issuer on every page), of the reports the best passages come
-        from, as a full answer; unless the question names more than the report ("哪家机构发布的报告显示
-        全球经济放缓" asks whose report a body sentence cites)."""
+    def _cover_lines(self, question: str, passages: list[Passage], when: bool, writers: bool) -> list[ScoredSentence]:
+        """When a report was published, who wrote or who issued it: the cover line its date is read from,
+        its cover's analyst lines, or else its running header (which names the issuer on every page), of
+        the reports the best passages come from, as a full answer; unless the question names more than
+        the report ("哪家机构发布的报告显示全球经济放缓" asks whose report a body sentence cites)."""
         lines = []
         named = set(tokenize(question)) - _authorship_terms()
         for name in dict.fromkeys(p.chunk.doc_name for p in passages[:_COVERED_REPORTS]):
             record = self.index.records[name]
             if named - set(tokenize(f"{record.title} {name}")):
                 continue
-            span = report_date_line(record.document) if when else _running_header_chunk(record)
+            span = report_date_line(record.document) if when else \
+                (writers and report_author_lines(record.document)) or _running_header_chunk(record)
             chunk = next((c for c in record.chunks if span and c.start <= span[0] < c.end), None)
             if chunk:
                 lines.append(ScoredSentence(chunk, span[0], min(span[1], chunk.end), 1.5, 1.0, True, False))

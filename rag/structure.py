@@ -209,6 +209,32 @@ def _date_line(lines: list[_Line]) -> tuple[_Line, tuple[str, str, str]] | None:
     return None
 
 
+# a cover line naming an author: "分析师：林若溪", "**Analysts:** Emily Hartman, CFA"
+_AUTHOR_LINE = re.compile(r"(分析师|研究员|研究助理|作者|撰写人|执笔人?|联系人|(lead |research )?(analysts?|authors?|associates?)|"
+                          r"written by|prepared by)\s*[:：]", re.IGNORECASE)
+# a line of an author's details: licence number, e-mail, phone, role ("Rajiv Menon (Analyst) · rajiv@...")
+_AUTHOR_DETAIL = re.compile(r"@|编号|证书|电话|邮箱|\bS\d{10,}|\+\d|analyst|associate", re.IGNORECASE)
+_AUTHOR_HEAD_LINES = 80   # a report names its authors on its cover
+_AUTHOR_LINE_GAP = 3      # lines between two author lines of one block (licence number, e-mail)
+
+
+def report_author_lines(doc: Document) -> tuple[int, int] | None:
+    """Where the cover names the report's authors: its first block of analyst / author lines, with the
+    details (licence numbers, contacts, further names with their roles) between and after them."""
+    lines = _lines(doc, limit=_AUTHOR_HEAD_LINES)
+    named = [number for number, line in enumerate(lines) if _AUTHOR_LINE.match(line.text)]
+    if not named:
+        return None
+    last = named[0]
+    for number in named[1:]:
+        if number - last > _AUTHOR_LINE_GAP:
+            break
+        last = number
+    while last + 1 < len(lines) and _AUTHOR_DETAIL.search(lines[last + 1].text):
+        last += 1
+    return lines[named[0]].start, lines[last].end
+
+
 _ASKS_BOILERPLATE = re.compile(   # ratings, analysts, contacts, and what a disclaimer says (copyright, liability)
     r"评级|声明|免责|分析师|证书|资格|联系|地址|电话|邮箱|版权|转载|翻版|复制|引用|侵权|追究|义务|承担.{0,6}责任|审计|"
     r"保证|担保|不构成|代表.{0,8}观点|观点.{0,10}代表|"
@@ -222,6 +248,8 @@ _ASKS_AUTHORSHIP = re.compile(
     r"\b(report|study|note)\b.{0,40}\b(wrote|written|authored|published|issued|prepared|authors?|publisher)\b",
     re.IGNORECASE)
 _ASKS_WHEN = re.compile(r"哪一?年|何时|什么时候|哪天|日期|\b(when|what date)\b", re.IGNORECASE)
+_ASKS_WRITER = re.compile(r"谁.{0,2}(撰?写|执笔)|作者|分析师|研究员|\b(wrote|written|authored|authors?|analysts?)\b",
+                          re.IGNORECASE)
 _ASKS_WHO = re.compile(r"谁|哪个|哪家|什么机构|\b(who|which)\b", re.IGNORECASE)
 
 
@@ -240,6 +268,11 @@ def asks_who_published(question: str) -> bool:
     copyright or who its analysts are, which its disclaimer and analyst lines say."""
     return bool(_ASKS_AUTHORSHIP.search(question) and _ASKS_WHO.search(question)
                 and not _ASKS_BOILERPLATE.search(question))
+
+
+def asks_who_wrote(question: str) -> bool:
+    """Whether a question asks who wrote the report or its analysts are ("谁写的这份报告", "Who wrote X?")."""
+    return bool(_ASKS_WRITER.search(question) and _ASKS_WHO.search(question))
 
 
 def _asks_about_authorship(question: str) -> bool:

@@ -49,6 +49,7 @@ LABELS = {
 
 CSS = """
 .cite { color: var(--color-accent); font-weight: 600; }
+.quote { white-space: pre-line; }   /* a quote running on over a list keeps its lines */
 .footnotes { font-size: 0.85em; opacity: 0.85; margin-top: 0.5em; padding-left: 0; list-style: none; }
 .by-report { display: flex; gap: 1em; flex-wrap: wrap; }
 .by-report > section { flex: 1 1 14em; border-left: 3px solid var(--color-accent); padding-left: 0.6em; }
@@ -130,7 +131,7 @@ def _report_heading(citation: Mapping) -> str:
 def _sentence(sentence: Mapping, citations: Mapping, labels: Mapping, number: int) -> str:
     cited = sentence["citation"]
     place = _esc(citation_place(citations[cited], labels["page"]))
-    return (f'<p>{_esc(sentence["text"])} <span class="cite {source_link(number, f"c{cited}")}" '
+    return (f'<p class="quote">{_esc(sentence["text"])} <span class="cite {source_link(number, f"c{cited}")}" '
             f'title="{place}">[{cited}]</span></p>')
 
 
@@ -213,7 +214,7 @@ def answer_markdown(answer: Mapping) -> str:
     lines = [f"**Q:** {_inert_markdown(answer['question'])}", ""]
     if not answer["answerable"]:
         return "\n".join(lines + [answer["message"]])
-    lines += ["\n>\n".join(f"> {_inert_markdown(s['text'])} [{s['citation']}]" for s in answer["answer"]), ""]
+    lines += ["\n>\n".join(_quoted(f"{_inert_markdown(s['text'])} [{s['citation']}]") for s in answer["answer"]), ""]
     for c in answer["citations"]:
         section = " > ".join(_inert_markdown(part) for part in c["section"].split(" > ")) if c["section"] else ""
         columns = _inert_markdown(_cells(c.get("columns", "")))
@@ -221,6 +222,11 @@ def answer_markdown(answer: Mapping) -> str:
                                       f"p. {c['page']}") if p)
         lines.append(f"[{c['id']}] {_inert_markdown(c['title'])} (`{c['doc'].replace('`', '')}`), {where}")
     return "\n".join(lines)
+
+
+def _quoted(text: str) -> str:
+    """A Markdown block quote of every line of `text` (a quote may run on over a list)."""
+    return "\n".join(f"> {line}".rstrip() for line in text.split("\n"))
 
 
 def _cells(row: str) -> str:

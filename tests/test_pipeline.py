@@ -101,6 +101,28 @@ def test_when_a_report_was_published_is_answered_from_its_date_line(qa):
         assert qa.document_text(name)[citation.start:citation.end] == line and citation.page == 1
 
 
+def test_who_wrote_a_report_is_answered_from_its_analyst_lines(qa):
+    """The cover's block of analysts with their licences and contacts, not a body sentence of the report."""
+    for name, question, writers in [
+            ("2026-ai-video-industry-report.md", "谁写的AI视频生成报告？", ["林若溪", "周明远", "陈一凡"]),
+            ("global-ev-battery-report.md", "Who wrote Global EV Batteries 2026?",
+             ["Emily Hartman", "Rajiv Menon", "Sofia Lindqvist"])]:
+        answer = qa.ask(question)
+        citation = answer.citations[0]
+        assert answer.answerable and citation.doc == name, question
+        assert all(writer in answer.answer[0].text for writer in writers) and "相关研究" not in answer.answer[0].text
+        assert qa.document_text(name)[citation.start:citation.end] == citation.quote
+
+
+def test_a_sentence_introducing_a_list_is_quoted_with_the_list(qa):
+    """"The main risks to our view are:" alone answers nothing: the quote runs on over the list it opens."""
+    answer = qa.ask("What are the main risks to the view on battery makers?")
+    text, citation = answer.answer[0].text, answer.citations[0]
+    assert text.startswith("The main risks to our view are:")
+    assert "**Raw material prices.**" in text and text.endswith("lead to costly redesigns.")
+    assert qa.document_text(citation.doc)[citation.start:citation.end] == citation.quote == text
+
+
 def test_who_issued_a_report_is_answered_from_its_running_header(tmp_path, embedder):
     """Not from a sentence saying that someone else published something: the header atop every page, indexed once."""
     folder = tmp_path / "reports"

@@ -77,6 +77,13 @@ def test_markdown_export_names_report_section_figure_and_page():
     assert "[1] Report A 1 (`a.md`), 2. Supply > 2.1 Capacity; Figure 3: Capacity; p. 4" in text
 
 
+def test_a_quote_running_over_a_list_stays_one_block_quote():
+    quote = "The main risks are:\n\n- Raw material prices.\n- Trade policy."
+    text = answer_markdown(make_answer(f"Risks\n\n{quote}\n", quote))
+    assert "> The main risks are:\n>\n> - Raw material prices.\n> - Trade policy. [1]" in text
+    assert 'class="quote"' in render_answer(make_answer(f"Risks\n\n{quote}\n", quote), EN, 0)
+
+
 def test_a_quoted_table_row_shows_its_column_labels():
     row = "Net income\t213\t375"
     answer = make_answer(f"Year ended\t2020\t2019\n{row}\n", row)
