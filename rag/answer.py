@@ -15,6 +15,7 @@ from .textnorm import squeeze
 
 # a line of a list: "- item", "• item", "1. item", "2）item", "（3）item", "④item"
 _LIST_ITEM = re.compile(r"[-*•·▪]\s|\d{1,2}[.)）、](?!\d)|[（(]\d{1,2}[)）]|[\u2460-\u2473]")
+_LEAD_IN = re.compile(r"[:：]")   # "风险提示：" opens the items that follow it on its line
 _MAX_FOLLOWING_CHARS = 1200   # how far a quote ending in a colon runs on into what it introduces
 
 def abstention_message(question: str) -> str:
@@ -50,21 +51,19 @@ class AnswerExtractor:
         return chosen
 
     def _with_what_follows(self, item: ScoredSentence) -> ScoredSentence:
-        """A sentence ending in a colon ("The main risks to our view are:") says what follows, not what it
-        is: its quote runs on over the list after it, or else over the next paragraph."""
+        """A sentence opening a list says what follows, not what it is: "The main risks to our view are:"
+        is quoted with the list after it (or else the next paragraph), "风险提示：技术迭代不及预期；" with
+        the other items, the rest of its line."""
         text = self.index.records[item.chunk.doc_name].document.text
-        if not text[item.start:item.end].rstrip("*# ").endswith((":", "：")):
+        sentence = text[item.start:item.end].rstrip("*# ")
+        if sentence.endswith((":", "：")):
+            end = _end_of_list(text, item.end, item.start + _MAX_FOLLOWING_CHARS)
+        elif sentence.endswith(("；", ";")) and _LEAD_IN.search(sentence):
+            line_end = text.find("\n", item.end)
+            end = len(text) if line_end < 0 else line_end
+            end = end if end <= item.start + _MAX_FOLLOWING_CHARS else item.end
+        else:
             return item
-        end = item.end
-        for line in re.finditer(r"[^\n]+", text[item.end:item.end + _MAX_FOLLOWING_CHARS]):
-            content = line.group().strip()
-            is_item = bool(_LIST_ITEM.match(content))
-            if not content or content.startswith("#") or (end > item.end and not is_item) \
-                    or item.end + line.end() > item.start + _MAX_FOLLOWING_CHARS:
-                break
-            end = item.end + line.end()
-            if not is_item:   # one paragraph, when no list follows
-                break
         while text[end - 1].isspace():
             end -= 1
         return replace(item, end=end)
@@ -89,6 +88,21 @@ class AnswerExtractor:
                 columns=table_header(record.document.text, item.start)))
             sentences.append(AnswerSentence(quote, number))
         return sentences, citations
+
+
+def _end_of_list(text: str, start: int, limit: int) -> int:
+    """Where the list starting at `start` ends (its items, blank lines between them), or else the one
+    paragraph there; `start` itself when neither ends before `limit`."""
+    end = start
+    for line in re.finditer(r"[^\n]+", text[start:limit]):
+        content = line.group().strip()
+        is_item = bool(_LIST_ITEM.match(content))
+        if not content or content.startswith("#") or (end > start and not is_item) or start + line.end() > limit:
+            break
+        end = start + line.end()
+        if not is_item:   # one paragraph, when no list follows
+            break
+    return end
 
 
 def _overlaps(candidate: ScoredSentence, chosen: list[ScoredSentence]) -> bool:

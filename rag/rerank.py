@@ -26,7 +26,8 @@ from .synonyms import Alias, aliases_in
 from .textnorm import HAN, fold
 
 _ASKS_NUMBER = re.compile(r"多少|几[个家年月天次倍%]|几成|多大|多高|多长|多久|百分之|"
-                          r"how (many|much|large|big|long)|what (percentage|share|proportion|amount|price)|\bpercent",
+                          r"how (many|much|large|big|long)|what (percentage|share|proportion|amount|price)|\bpercent|"
+                          r"\b(share|proportion) of\b",
                           re.IGNORECASE)
 # a figure named without asking how it moved (2022年棉花产量, 出生率是) asks for its value
 _NAMES_FIGURE = re.compile(r"比例|占比|增速|增长率|出生率|规模|金额|价格|数量|人数|数目|产量|销量|交付量|营收|"

@@ -115,12 +115,15 @@ def test_who_wrote_a_report_is_answered_from_its_analyst_lines(qa):
 
 
 def test_a_sentence_introducing_a_list_is_quoted_with_the_list(qa):
-    """"The main risks to our view are:" alone answers nothing: the quote runs on over the list it opens."""
+    """"The main risks to our view are:" or "风险提示：下游AI应用商业化不及预期；" alone answer little: the quote
+    runs on over the list it opens."""
     answer = qa.ask("What are the main risks to the view on battery makers?")
     text, citation = answer.answer[0].text, answer.citations[0]
     assert text.startswith("The main risks to our view are:")
     assert "**Raw material prices.**" in text and text.endswith("lead to costly redesigns.")
     assert qa.document_text(citation.doc)[citation.start:citation.end] == citation.quote == text
+    items = qa.ask("风险提示有哪些？", docs=["2026-semiconductor-outlook.txt"]).answer[0].text   # one line, split at ；
+    assert items == "风险提示：下游AI应用商业化不及预期；先进制程与HBM供给受限；行业竞争加剧；测算假设偏差。"
 
 
 def test_who_issued_a_report_is_answered_from_its_running_header(tmp_path, embedder):
@@ -432,6 +435,11 @@ ASKED_KIND_CASES = {
                      "王海涛为武打演员出身，其主演的电影《星河之门》系列票房累计超过百亿元。\n"},
         [("《星河之门》的导演是谁？", None), ("《星河之门》的主演是谁？", "主演"),
          ("票房超过百亿元的演员是谁？", "王海涛为武打演员出身")]),
+    # "what is X's share of Y" asks for a number, not a sentence about X taking share
+    "a share asked for is a number": (
+        {"cells.md": "Battery cells\nMakers of NMC EV cells lost share as their customers shifted to LFP.\n"
+                     "LFP accounted for 48% of global EV cell installations in 2025.\n"},
+        [("What is LFP's share of EV cells?", "48%")]),
 }
 
 
