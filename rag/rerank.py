@@ -214,8 +214,9 @@ class SentenceReranker:
             for item in self._score_passage(asked, passage, record):
                 (cross if item.cross_lingual else scored).append(item)
         if cross and embed is not None:
-            # embedding is the slow part: sentences of the asked kind (a number, a date) from the best passages
-            cross = sorted(cross, key=lambda s: not s.satisfies)[: self.settings.max_cross_lingual_sentences]
+            # embedding is the slow part: sentences of the asked kind (a number, a date) sharing most of the
+            # question's terms (names, numbers: "Lingying 2.0 API"), from the best passages
+            cross = sorted(cross, key=lambda s: (not s.satisfies, -s.score))[: self.settings.max_cross_lingual_sentences]
             self._score_by_similarity(cross, query_vector, embed)
             scored.extend(cross)
         scored.sort(key=lambda s: -s.score)
@@ -321,9 +322,9 @@ class SentenceReranker:
                 section_terms[path] = set(tokenize(" ".join(path)))
             context = title_terms | section_terms[path] | previous_terms | (asked.statement_terms if in_statement else set())
             previous_terms = terms
-            if len(sentence) < 4 or SOURCE_LINE.match(sentence) or sentence.lstrip("#* ") in path \
-                    or sentence.strip("#* \n") == record.title:   # a heading or the title names, never answers
-                continue
+            bare = sentence.strip("#* \n")
+            if len(sentence) < 4 or SOURCE_LINE.match(sentence) or bare in path or bare == record.title:
+                continue   # a heading or the title names, never answers
             credit = {t: 1.0 if t in terms else self.settings.title_weight if t in title_terms
                       else self.settings.context_weight if t in context else 0.0 for t in asked.idf}
             self._credit_aliases(asked.aliases, terms, context, credit)

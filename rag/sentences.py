@@ -9,6 +9,8 @@ _SENTENCE_END = re.compile(r"[。！？；!?;][”’」』）)\]]*|(?<![A-Z])(?
 
 
 _ABBREVIATION = re.compile(r"\b(Mr|Mrs|Ms|Dr|Prof|Inc|Co|Corp|Ltd|vs|No|Nos|St|Jr|Fig|approx|est)\.$", re.IGNORECASE)
+# the number opening a heading or list item ("**2. 产品定价**", "1.1. Scope", "IV. Risks") ends no sentence
+_ENUMERATOR = re.compile(r"[#*>\s]*(\d{1,2}(\.\d{1,2})*|[IVX]{1,4})\.")
 
 
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
@@ -17,7 +19,7 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     spans = []
     begin = start
     for match in _SENTENCE_END.finditer(text, start, end):
-        if _ABBREVIATION.search(text, begin, match.end()):
+        if _ABBREVIATION.search(text, begin, match.end()) or _ENUMERATOR.fullmatch(text, begin, match.end()):
             continue
         _append_trimmed(text, begin, match.end(), spans)
         begin = match.end()

@@ -37,6 +37,7 @@ _GROUPS = [
     ["市场份额", "市占率", "market share"],
     ["资产负债率", "debt to asset ratio", "debt-to-asset ratio"],
     ["目标价", "target price", "price target"],
+    ["评级", "投资评级", "rating", "investment rating"],
     ["增速", "增长率", "增长速度", "growth rate"],
     ["国内生产总值", "gdp"],
     ["居民消费价格指数", "消费者物价指数", "消费价格指数", "cpi", "consumer price index"],

@@ -171,6 +171,13 @@ def test_spacing_of_dates_does_not_matter(qa):
 def test_english_question_finds_the_chinese_passage(qa):
     result = qa.ask("How long a video can LingYing 2.0 (灵影 2.0) generate in one go?")
     assert any("60 秒" in p.chunk.text for p in result.passages[:3])
+    # answered from the sentence sharing its name and number ("Lingying 2.0"), not just any sentence with a number
+    users = qa.ask("How many new users did Lingying 2.0 gain in its first week?")
+    assert users.answerable and users.answer[0].text == "灵影 2.0 发布后首周新增注册用户约 410 万。"
+    price = qa.ask("What is the price of Lingying 2.0 API?")
+    assert price.answerable and "0.35元/秒" in price.answer[0].text
+    rating = qa.ask("What is the rating on the semiconductor sector?")   # 评级 is what a Chinese report calls it
+    assert rating.answerable and '"推荐"评级' in rating.answer[0].text
 
 
 def test_doc_filter_and_bad_questions(qa):

@@ -31,6 +31,9 @@ def test_sentences_split_chinese_and_english_but_not_decimals():
     text = "价格为 2.5 元/秒！是否上调？ The U.S. market grew 3.5% in 2023. Mr. Li agreed."
     assert [text[s:e] for s, e in sentence_spans(text)] == [
         "价格为 2.5 元/秒！", "是否上调？", "The U.S. market grew 3.5% in 2023.", "Mr. Li agreed."]
+    numbered = "**2. 产品定价与用户数据**\n1.1. Scope of the survey\nIV. Risks are high. We see 2. Then"
+    assert [numbered[s:e] for s, e in sentence_spans(numbered)] == [   # a heading's number ends no sentence
+        "**2. 产品定价与用户数据**", "1.1. Scope of the survey", "IV. Risks are high.", "We see 2.", "Then"]
 
 
 def test_chinese_report_structure(zh):
