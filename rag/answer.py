@@ -15,8 +15,8 @@ from .textnorm import squeeze
 
 # a line of a list: "- item", "• item", "1. item", "2）item", "（3）item", "④item"
 _LIST_ITEM = re.compile(r"[-*•·▪]\s|\d{1,2}[.)）、](?!\d)|[（(]\d{1,2}[)）]|[\u2460-\u2473]")
-_LEAD_IN = re.compile(r"[:：]")   # "风险提示：" opens the items that follow it on its line
-_MAX_FOLLOWING_CHARS = 1200   # how far a quote ending in a colon runs on into what it introduces
+_MAX_FOLLOWING_CHARS = 1200   # how far a quote opening a list runs on into it
+
 
 def abstention_message(question: str) -> str:
     if is_chinese(question):
@@ -58,7 +58,7 @@ class AnswerExtractor:
         sentence = text[item.start:item.end].rstrip("*# ")
         if sentence.endswith((":", "：")):
             end = _end_of_list(text, item.end, item.start + _MAX_FOLLOWING_CHARS)
-        elif sentence.endswith(("；", ";")) and _LEAD_IN.search(sentence):
+        elif sentence.endswith(("；", ";")) and ("：" in sentence or ":" in sentence):   # "风险提示：…；"
             line_end = text.find("\n", item.end)
             end = len(text) if line_end < 0 else line_end
             end = end if end <= item.start + _MAX_FOLLOWING_CHARS else item.end
