@@ -161,6 +161,12 @@ def test_english_question_after_a_new_conversation(page):
     shot(page, "04-english-answer")
 
 
+def test_a_quote_running_over_a_list_keeps_its_lines(page):
+    reply = ask(page, "What are the main risks to the view on battery makers?")
+    assert "The main risks to our view are:\n" in reply and "\n- **Demand shortfall.** Slower EV adoption" in reply
+    shot(page, "04b-quoted-list")
+
+
 def test_report_text_is_shown_as_text_never_run(page):
     reply = ask(page, "How many magnetic anomalies did the Zephyrine probe record?")
     assert "417" in reply
