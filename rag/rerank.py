@@ -353,12 +353,18 @@ class SentenceReranker:
 
     @staticmethod
     def _names_asked_figure(asked: _Question, sentence: str, credit: dict[str, float]) -> bool:
-        """A value belongs to the figure its sentence names: 播种面积 4500万亩 is no 棉花产量, 出生人口 no 出生率."""
+        """A value belongs to the figure its sentence names: 播种面积 4500万亩 is no 棉花产量, 出生人口 no 出生率;
+        and it is stated in the clause naming the figure or the next one ("对全国31个省的统计调查，2022年全国棉花
+        播种面积、单位面积产量和总产量 ..." gives no 产量)."""
         if not asked.figure_names:
             return True
         folded = fold(sentence)
-        return any(name in folded or all(credit.get(t, 0.0) == 1.0 for t in tokenize(name))
-                   for name in asked.figure_names)
+        if not any(name in folded or all(credit.get(t, 0.0) == 1.0 for t in tokenize(name))
+                   for name in asked.figure_names):
+            return False
+        clauses = _CLAUSE.split(folded)
+        naming = [i for i, clause in enumerate(clauses) if any(name in clause for name in asked.figure_names)]
+        return not naming or any(_holds_asked_kind(asked, "，".join(clauses[i:i + 2])) for i in naming)
 
     def _credit_aliases(self, aliases: tuple[Alias, ...], terms: frozenset[str], context: set[str],
                         credit: dict[str, float]) -> None:

@@ -433,6 +433,13 @@ ASKED_KIND_CASES = {
     "another figure's value": (
         {"棉花.md": "国家统计局关于2022年棉花产量的公告\n\n2022年，全国棉花播种面积4500.4万亩，比上年减少41.8万亩。\n"},
         [("2022年全国棉花产量", None), ("2022年全国棉花播种面积是多少", "4500.4万亩")]),
+    # the figure named in one clause and a count of provinces in another: no value of the figure
+    "a number apart from the figure it would be": (
+        {"棉花.md": "国家统计局公告\n\n根据对全国31个省（区、市）的统计调查，2022年全国棉花播种面积、单位面积产量和总产量 ...\n"},
+        [("2022年全国棉花产量", None)]),
+    "a value in the clause naming its figure": (
+        {"粮食.md": "粮食生产公告\n\n据统计，2022年全国粮食总产量13731亿斤，比上年增加74亿斤。\n"},
+        [("2022年全国粮食产量是多少", "13731亿斤")]),
     # who directed: a sentence naming the cast, or naming the director's part in another clause, is no
     # answer; who starred: the one saying they starred is; an actor asked for is no part in a film
     "people named without the asked part": (
