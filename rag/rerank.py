@@ -30,11 +30,11 @@ _ASKS_NUMBER = re.compile(r"多少|几[个家年月天次倍%]|几成|多大|多
                           r"\b(share|proportion) of\b",
                           re.IGNORECASE)
 # a figure named without asking how it moved (2022年棉花产量, 出生率是) asks for its value
-_NAMES_FIGURE = re.compile(r"比例|占比|增速|增长率|出生率|规模|金额|价格|数量|人数|数目|产量|销量|交付量|营收|"
+_NAMES_FIGURE = re.compile(r"比例|占比|增速|增长率|出生率|规模|金额|价格|目标价|数量|人数|数目|产量|销量|交付量|营收|"
                            r"(出口|进口|出货|装机|成交|保有|发电|用电)量|票房|收入|利润|市值|总额|余额")
 # figures that only their own name states (播种面积 is no 产量); a kind of value (规模, 金额, 人数, 增速) is
 # stated in many ways ("造成10人死亡", "同比增长5.1%")
-_NAMED_FIGURE = re.compile(r"出生率|死亡率|失业率|产量|销量|交付量|营收|(出口|进口|出货|装机|成交|保有|发电|用电)量|票房|"
+_NAMED_FIGURE = re.compile(r"出生率|死亡率|失业率|目标价|产量|销量|交付量|营收|(出口|进口|出货|装机|成交|保有|发电|用电)量|票房|"
                            r"收入|利润|市值")
 # who directed or starred: a sentence naming people without the part they played ("张译王俊凯上演…") is no answer
 _ROLES = [(re.compile(r"导演|执导|\bdirect(ed|or)\b", re.IGNORECASE), re.compile(r"导演|执导|\bdirect", re.IGNORECASE)),
@@ -68,6 +68,10 @@ _HAS_DATE = re.compile(r"\d{1,4}\s*(年|月|日|号)|[一二三四]季度|\b(19|
                        r"January|February|March|April|May|June|July|August|September|October|November|December",
                        re.IGNORECASE)
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
+# digits that count no quantity: a list item's number ("1. 玄芯半导体"), a model's name ("玄芯 X3", "C919", "FP16")
+_NO_QUANTITY = re.compile(r"^[\s#*>]*(\d{1,2}[.、)）](?!\d)|[（(]\d{1,2}[)）])|(?<![A-Za-z])[A-Za-z]+-?\d[\dA-Za-z]*")
+# where a figure's data come from: its 资料来源 / Source line answers
+_ASKS_SOURCE = re.compile(r"来源|出处|出自|\bsources?\b|\bcome from\b", re.IGNORECASE)
 _CLAUSE = re.compile(r"[，,。；;！？!?]")
 _ASKS_BACK = re.compile(r"[？?][\s”\"'」』）)]*$")
 # a sentence wondering what, how much or who ("想要知道使用了什么处理器") restates a question, not its answer
@@ -128,10 +132,11 @@ def _can_anchor(group: tuple[str, ...]) -> bool:
 
 
 def _holds_asked_kind(asked: _Question, sentence: str) -> bool:
-    """A number or date beyond those the question itself names (棉花产量的公告 of 2022 is not the 产量);
+    """A number or date beyond those the question itself names (棉花产量的公告 of 2022 is not the 产量)
+    and the digits of a list item's number or a model's name ("1. 玄芯半导体：…玄芯 X3" states no value);
     a date counts as a date, not as a quantity."""
     unasked = _NUMBER.sub(lambda m: "" if m.group() in asked.numbers else m.group(),
-                          sentence.translate(_FULL_WIDTH_DIGITS))
+                          _NO_QUANTITY.sub("", sentence).translate(_FULL_WIDTH_DIGITS))
     return (not asked.wants_number or bool(_HAS_NUMBER.search(_DATE_OF.sub("", unasked)))) and \
            (not asked.wants_date or bool(_HAS_DATE.search(unasked)))
 
@@ -224,11 +229,27 @@ class SentenceReranker:
             self._check_names(question, asked, scored[:_NAME_CHECKED])
             for item in scored[_NAME_CHECKED:]:   # unchecked: no evidence of a name
                 item.satisfies = False
+        if asked.figures and _ASKS_SOURCE.search(question):
+            scored.extend(self._figure_sources(asked, passages))
         when, writers = asks_when_published(question), asks_who_wrote(question)
         if when or writers or asks_who_published(question):   # after the name check: an issuer is no person
             scored.extend(self._cover_lines(question, passages, when, writers))
         scored.sort(key=lambda s: (not s.satisfies, -s.score))   # a sentence of the asked kind first
         return scored
+
+    def _figure_sources(self, asked: _Question, passages: list[Passage]) -> list[ScoredSentence]:
+        """Where the data of a figure the question names come from: its 资料来源 / Source line, in the
+        reports of the best passages, as a full answer."""
+        lines = []
+        for name in dict.fromkeys(p.chunk.doc_name for p in passages[:_COVERED_REPORTS]):
+            record = self.index.records[name]
+            for figure in record.figures:
+                if figure.label in asked.figures and figure.source:
+                    start = max(record.document.text.rfind("\n", figure.start, figure.end) + 1, figure.start)
+                    chunk = next((c for c in record.chunks if c.start <= start < c.end), None)
+                    if chunk:
+                        lines.append(ScoredSentence(chunk, start, min(figure.end, chunk.end), 1.5, 1.0, True, False))
+        return lines
 
     def _cover_lines(self, question: str, passages: list[Passage], when: bool, writers: bool) -> list[ScoredSentence]:
         """When a report was published, who wrote or who issued it: the cover line its date is read from,

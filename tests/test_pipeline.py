@@ -155,6 +155,17 @@ def test_answer_citation_names_report_section_figure_and_page(qa):
     assert citation["page"] == 1
 
 
+def test_where_a_figures_data_come_from_is_answered_from_its_source_line(qa):
+    for question, line in [("图表3的数据来源是什么？", "资料来源：艾观数据，衡川证券研究所预测"),
+                           ("What is the source of Exhibit 2?",
+                            "Source: Company announcements, Northbridge Capital Research estimates.")]:
+        answer = qa.ask(question)
+        citation = answer.citations[0]
+        assert answer.answerable and answer.answer[0].text == line, question
+        assert citation.figure.startswith(("图表3", "Exhibit 2"))
+        assert qa.document_text(citation.doc)[citation.start:citation.end] == line
+
+
 def test_a_question_several_reports_answer_quotes_each(qa):
     result = qa.ask("各家报告对算力需求怎么看？")
     assert result.answerable
@@ -437,6 +448,11 @@ ASKED_KIND_CASES = {
     "a number apart from the figure it would be": (
         {"棉花.md": "国家统计局公告\n\n根据对全国31个省（区、市）的统计调查，2022年全国棉花播种面积、单位面积产量和总产量 ...\n"},
         [("2022年全国棉花产量", None)]),
+    # a list item's number and a model's name ("1.", "X3") are no target price; a sentence naming one is
+    "digits that are no value": (
+        {"电子.md": "电子行业周报\n\n建议关注：\n1. 玄芯半导体：国产AI加速卡龙头，玄芯 X3 放量在即；\n",
+         "存储.md": "曜石存储点评\n\n我们给予曜石存储目标价85元，维持买入评级。\n"},
+        [("玄芯半导体的目标价是多少", None), ("曜石存储的目标价是多少", "85元")]),
     "a value in the clause naming its figure": (
         {"粮食.md": "粮食生产公告\n\n据统计，2022年全国粮食总产量13731亿斤，比上年增加74亿斤。\n"},
         [("2022年全国粮食产量是多少", "13731亿斤")]),
