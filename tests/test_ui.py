@@ -84,6 +84,14 @@ def test_a_quote_running_over_a_list_stays_one_block_quote():
     assert 'class="quote"' in render_answer(make_answer(f"Risks\n\n{quote}\n", quote), EN, 0)
 
 
+def test_markdown_bold_in_a_quote_is_shown_bold_and_nothing_else_is_markup():
+    answer = make_answer()
+    answer["answer"][0]["text"] = "**视频时长：** 60 秒 **<script>alert(1)</script>** 2 ** 3"
+    rendered = render_answer(answer, EN, 0)
+    assert "<strong>视频时长：</strong> 60 秒" in rendered and "<strong>&lt;script&gt;" in rendered
+    assert "<script" not in rendered and "2 &#42;&#42; 3" in rendered
+
+
 def test_a_quoted_table_row_shows_its_column_labels():
     row = "Net income\t213\t375"
     answer = make_answer(f"Year ended\t2020\t2019\n{row}\n", row)
