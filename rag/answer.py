@@ -3,18 +3,16 @@ statement that the reports do not answer the question when no sentence holds its
 (its key terms, the numbers and years it names, a value of the type it asks for)."""
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
 from .index import DocumentRecord, ReportIndex, section_at
 from .rerank import ScoredSentence, is_chinese
 from .schema import AnswerSentence, Citation
+from .sentences import list_or_paragraph_end
 from .settings import AnswerSettings
 from .structure import figure_mentions, table_header
 from .textnorm import squeeze
 
-# a line of a list: "- item", "• item", "1. item", "2）item", "（3）item", "④item"
-_LIST_ITEM = re.compile(r"[-*•·▪]\s|\d{1,2}[.)）、](?!\d)|[（(]\d{1,2}[)）]|[\u2460-\u2473]")
 _MAX_FOLLOWING_CHARS = 1200   # how far a quote opening a list runs on into it
 
 
@@ -57,7 +55,7 @@ class AnswerExtractor:
         text = self.index.records[item.chunk.doc_name].document.text
         sentence = text[item.start:item.end].rstrip("*# ")
         if sentence.endswith((":", "：")):
-            end = _end_of_list(text, item.end, item.start + _MAX_FOLLOWING_CHARS)
+            end = list_or_paragraph_end(text, item.end, item.start + _MAX_FOLLOWING_CHARS)
         elif sentence.endswith(("；", ";")) and ("：" in sentence or ":" in sentence):   # "风险提示：…；"
             line_end = text.find("\n", item.end)
             end = len(text) if line_end < 0 else line_end
@@ -88,21 +86,6 @@ class AnswerExtractor:
                 columns=table_header(record.document.text, item.start)))
             sentences.append(AnswerSentence(quote, number))
         return sentences, citations
-
-
-def _end_of_list(text: str, start: int, limit: int) -> int:
-    """Where the list starting at `start` ends (its items, blank lines between them), or else the one
-    paragraph there; `start` itself when neither ends before `limit`."""
-    end = start
-    for line in re.finditer(r"[^\n]+", text[start:limit]):
-        content = line.group().strip()
-        is_item = bool(_LIST_ITEM.match(content))
-        if not content or content.startswith("#") or (end > start and not is_item) or start + line.end() > limit:
-            break
-        end = start + line.end()
-        if not is_item:   # one paragraph, when no list follows
-            break
-    return end
 
 
 def _overlaps(candidate: ScoredSentence, chosen: list[ScoredSentence]) -> bool:

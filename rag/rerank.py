@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Callable
 
 import numpy as np
 
 from .index import DocumentRecord, ReportIndex, section_at
 from .keyword import term_groups, tokenize
-from .schema import Chunk, Passage
+from .schema import Chunk, Passage, Section
+from .sentences import list_or_paragraph_end, sentence_spans
 from .retrieval import statement_rows_asked
 from .settings import RerankSettings
 from .structure import (SOURCE_LINE, asks_about_boilerplate, asks_when_published, asks_who_published, asks_who_wrote,
@@ -59,6 +60,10 @@ _SIMILARITY_CHARS = 120   # a sentence's opening says what it is about; its tail
 _DATE_WORDS = {"时间", "日期", "date", "time"}
 _PLACE_WORDS = {"地点", "地方", "location", "place"}
 _NUMBER_WORDS = {"数量", "数目", "持续时间", "number"}
+# the start (after indentation) of a line with words in it, not a "---" rule or a row of numbers
+_WORDS_LINE = re.compile(r"^[^\S\n]*(?=[^\n]*[A-Za-z\u3400-\u9fff])", re.MULTILINE)
+_SECTION_NAME_TERMS = 4   # a question naming more than this is about more than a section
+_MAX_OPENING_CHARS = 1200   # a section's opening quoted when the question names only the section
 _COVERED_REPORTS = 3   # reports of the best passages whose cover answers "when was it published", "who issued it"
 # words naming which aspect is asked ("…的数值及意义是什么", "原因"), which an answer states rather than names
 _ASPECT_WORDS = {"意义", "原因", "影响", "趋势", "表现", "作用", "特征", "数值", "背景", "前景", "变化"}
@@ -163,6 +168,35 @@ def _authorship_terms() -> set[str]:
                         "published wrote written authored issued prepared authors publisher when date analysts"))
 
 
+@cache
+def _section_asking_terms() -> set[str]:
+    """Search terms of asking what a section says."""
+    return set(tokenize("说 讲 写 谈 内容 主要 概括 总结 部分 章节 一节 一章 "
+                        "say says said cover covers discuss discusses tell section part chapter key main"))
+
+
+@lru_cache(maxsize=1 << 16)   # every question looks at the headings of its best reports
+def _heading_terms(heading: str) -> frozenset[str]:
+    return frozenset(tokenize(heading))
+
+
+def _opening(record: DocumentRecord, section: Section) -> tuple[int, int] | None:
+    """The span of a section's first paragraph (or list) under its heading and any sub-headings, cut at a
+    sentence end when longer than a quote should be."""
+    text = record.document.text
+    headings = {s.start for s in record.sections}
+    lines = (m for m in _WORDS_LINE.finditer(text, section.start, section.end) if m.start() not in headings)
+    body = next(lines, None)   # none: a heading with nothing under it but sub-headings or a "---" rule
+    if not body:
+        return None
+    start = body.start()
+    limit = min(section.end, start + _MAX_OPENING_CHARS)
+    end = list_or_paragraph_end(text, start, limit)
+    if end == start:   # a paragraph longer than the limit: its sentences that fit
+        end = max((e for _, e in sentence_spans(text, start, limit)[:-1]), default=limit)
+    return start, end
+
+
 def _running_header_chunk(record: DocumentRecord) -> tuple[int, int] | None:
     """The span of the chunk holding the report's running header and footer lines (the chunker keeps
     those of its first page, where its stored furniture starts), if it has any."""
@@ -229,6 +263,7 @@ class SentenceReranker:
             self._check_names(question, asked, scored[:_NAME_CHECKED])
             for item in scored[_NAME_CHECKED:]:   # unchecked: no evidence of a name
                 item.satisfies = False
+        scored.extend(self._section_openings(asked, passages))
         if asked.figures and _ASKS_SOURCE.search(question):
             scored.extend(self._figure_sources(asked, passages))
         when, writers = asks_when_published(question), asks_who_wrote(question)
@@ -236,6 +271,24 @@ class SentenceReranker:
             scored.extend(self._cover_lines(question, passages, when, writers))
         scored.sort(key=lambda s: (not s.satisfies, -s.score))   # a sentence of the asked kind first
         return scored
+
+    def _section_openings(self, asked: _Question, passages: list[Passage]) -> list[ScoredSentence]:
+        """A question naming nothing but a section ("报告摘要说了什么", "What does the summary say?") is
+        answered by the section's opening paragraph or list, in the reports of the best passages."""
+        named = set(asked.idf) - _section_asking_terms()
+        if not named or len(named) > _SECTION_NAME_TERMS:
+            return []
+        openings = []
+        for name in dict.fromkeys(p.chunk.doc_name for p in passages[:_COVERED_REPORTS]):
+            record = self.index.records[name]
+            fitting = [(len(_heading_terms(s.heading) - named), s) for s in record.sections
+                       if s.kind == "body" and named <= _heading_terms(s.heading)]
+            section = min(fitting, key=lambda pair: pair[0])[1] if fitting else None   # "风险提示" over "投资建议与风险提示"
+            span = _opening(record, section) if section else None
+            chunk = next((c for c in record.chunks if span and c.start <= span[0] < c.end), None)
+            if chunk:
+                openings.append(ScoredSentence(chunk, span[0], span[1], 1.5, 1.0, True, False))
+        return openings
 
     def _figure_sources(self, asked: _Question, passages: list[Passage]) -> list[ScoredSentence]:
         """Where the data of a figure the question names come from: its 资料来源 / Source line, in the

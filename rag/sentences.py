@@ -1,4 +1,5 @@
-"""Sentence spans for Chinese (。！？；) and English (. ! ? followed by a space), and line ends."""
+"""Sentence spans for Chinese (。！？；) and English (. ! ? followed by a space), and line ends; where a
+list or paragraph ends."""
 from __future__ import annotations
 
 import re
@@ -11,6 +12,26 @@ _SENTENCE_END = re.compile(r"[。！？；!?;][”’」』）)\]]*|(?<![A-Z])(?
 _ABBREVIATION = re.compile(r"\b(Mr|Mrs|Ms|Dr|Prof|Inc|Co|Corp|Ltd|vs|No|Nos|St|Jr|Fig|approx|est)\.$", re.IGNORECASE)
 # the number opening a heading or list item ("**2. 产品定价**", "1.1. Scope", "IV. Risks") ends no sentence
 _ENUMERATOR = re.compile(r"[#*>\s]*(\d{1,2}(\.\d{1,2})*|[IVX]{1,4})\.")
+
+
+# a line of a list: "- item", "• item", "1. item", "2）item", "（3）item", "④item"
+_LINE = re.compile(r"[^\n]+")
+_LIST_ITEM = re.compile(r"[-*•·▪]\s|\d{1,2}[.)）、](?!\d)|[（(]\d{1,2}[)）]|[\u2460-\u2473]")
+
+
+def list_or_paragraph_end(text: str, start: int, limit: int) -> int:
+    """Where the list starting at `start` ends (its items, blank lines between them), or else the one
+    paragraph there; `start` itself when neither ends before `limit`."""
+    end = start
+    for line in _LINE.finditer(text, start):
+        content = line.group().strip()
+        is_item = bool(_LIST_ITEM.match(content))
+        if not content or content.startswith("#") or (end > start and not is_item) or line.end() > limit:
+            break
+        end = line.end()
+        if not is_item:   # one paragraph, when no list follows
+            break
+    return end
 
 
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:

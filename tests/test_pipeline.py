@@ -122,8 +122,22 @@ def test_a_sentence_introducing_a_list_is_quoted_with_the_list(qa):
     assert text.startswith("The main risks to our view are:")
     assert "**Raw material prices.**" in text and text.endswith("lead to costly redesigns.")
     assert qa.document_text(citation.doc)[citation.start:citation.end] == citation.quote == text
-    items = qa.ask("风险提示有哪些？", docs=["2026-semiconductor-outlook.txt"]).answer[0].text   # one line, split at ；
+    items = qa.ask("摘要中的风险提示有哪些？", docs=["2026-semiconductor-outlook.txt"]).answer[0].text   # split at ；
     assert items == "风险提示：下游AI应用商业化不及预期；先进制程与HBM供给受限；行业竞争加剧；测算假设偏差。"
+
+
+def test_a_question_naming_only_a_section_is_answered_by_its_opening(qa):
+    """"What does the summary say?", "风险提示有哪些": the section's first paragraph or list, not a sentence that
+    happens to use the word (a "Valuation summary" caption)."""
+    summary = qa.ask("What does the summary say?")
+    assert summary.answer[0].text.startswith("The global average lithium-ion battery pack price fell to $104/kWh")
+    assert summary.citations[0].section == "Summary"
+    risks = qa.ask("风险提示有哪些？", docs=["2026-semiconductor-outlook.txt"])
+    assert risks.answer[0].text.startswith("1. 下游AI应用商业化不及预期") and risks.answer[0].text.endswith("存在偏差。")
+    assert risks.citations[0].section == "第五章 风险提示"
+    for answer in (summary, risks):
+        citation = answer.citations[0]
+        assert qa.document_text(citation.doc)[citation.start:citation.end] == citation.quote
 
 
 def test_who_issued_a_report_is_answered_from_its_running_header(tmp_path, embedder):

@@ -7,7 +7,7 @@ from rag.keyword import BM25, tokenize
 from rag.loaders import load_document
 from rag.retrieval import reciprocal_rank_fusion
 from rag.schema import Document
-from rag.sentences import sentence_spans
+from rag.sentences import list_or_paragraph_end, sentence_spans
 from rag.structure import figure_mentions, parse_report
 from rag.textnorm import fold
 
@@ -34,6 +34,13 @@ def test_sentences_split_chinese_and_english_but_not_decimals():
     numbered = "**2. 产品定价与用户数据**\n1.1. Scope of the survey\nIV. Risks are high. We see 2. Then"
     assert [numbered[s:e] for s, e in sentence_spans(numbered)] == [   # a heading's number ends no sentence
         "**2. 产品定价与用户数据**", "1.1. Scope of the survey", "IV. Risks are high.", "We see 2.", "Then"]
+
+
+def test_a_list_ends_at_its_last_item_that_fits_whole():
+    text = "- one\n\n- two\n- three is long\nAfter the list.\n"
+    assert text[:list_or_paragraph_end(text, 0, len(text))] == "- one\n\n- two\n- three is long"
+    assert text[:list_or_paragraph_end(text, 0, text.index("long"))] == "- one\n\n- two"   # never half an item
+    assert list_or_paragraph_end("Paragraph.\n- item", 0, 100) == len("Paragraph.")
 
 
 def test_chinese_report_structure(zh):
