@@ -263,12 +263,15 @@ class SentenceReranker:
             self._check_names(question, asked, scored[:_NAME_CHECKED])
             for item in scored[_NAME_CHECKED:]:   # unchecked: no evidence of a name
                 item.satisfies = False
-        scored.extend(self._section_openings(asked, passages))
+        # answers of their own, added after the name check (an issuer is no person): a figure's source line,
+        # the report's cover, or the opening of the one section a question asking no value names
+        when, writers = asks_when_published(question), asks_who_wrote(question)
         if asked.figures and _ASKS_SOURCE.search(question):
             scored.extend(self._figure_sources(asked, passages))
-        when, writers = asks_when_published(question), asks_who_wrote(question)
-        if when or writers or asks_who_published(question):   # after the name check: an issuer is no person
+        elif when or writers or asks_who_published(question):
             scored.extend(self._cover_lines(question, passages, when, writers))
+        elif not (asked.wants_number or asked.wants_date or asked.wants_names):
+            scored.extend(self._section_openings(asked, passages))
         scored.sort(key=lambda s: (not s.satisfies, -s.score))   # a sentence of the asked kind first
         return scored
 
