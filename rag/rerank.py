@@ -31,8 +31,10 @@ _ASKS_NUMBER = re.compile(r"多少|几[个家年月天次倍%]|几成|多大|多
                           r"\b(share|proportion) of\b",
                           re.IGNORECASE)
 # a figure named without asking how it moved (2022年棉花产量, 出生率是) asks for its value
-_NAMES_FIGURE = re.compile(r"比例|占比|增速|增长率|出生率|规模|金额|价格|目标价|数量|人数|数目|产量|销量|交付量|营收|"
-                           r"(出口|进口|出货|装机|成交|保有|发电|用电)量|票房|收入|利润|市值|总额|余额")
+# (but 票房冠军, 销量最高的车型 ask which film or model leads it)
+_NAMES_FIGURE = re.compile(r"(比例|占比|增速|增长率|出生率|规模|金额|价格|目标价|数量|人数|数目|产量|销量|交付量|营收|"
+                           r"(出口|进口|出货|装机|成交|保有|发电|用电)量|票房|收入|利润|市值|总额|余额)"
+                           r"(?!冠军|亚军|季军|第一|榜首|最高|最多|最大|最低|排名)")
 # figures that only their own name states (播种面积 is no 产量); a kind of value (规模, 金额, 人数, 增速) is
 # stated in many ways ("造成10人死亡", "同比增长5.1%")
 _NAMED_FIGURE = re.compile(r"出生率|死亡率|失业率|目标价|产量|销量|交付量|营收|(出口|进口|出货|装机|成交|保有|发电|用电)量|票房|"

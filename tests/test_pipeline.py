@@ -467,6 +467,10 @@ ASKED_KIND_CASES = {
         {"电子.md": "电子行业周报\n\n建议关注：\n1. 玄芯半导体：国产AI加速卡龙头，玄芯 X3 放量在即；\n",
          "存储.md": "曜石存储点评\n\n我们给予曜石存储目标价85元，维持买入评级。\n"},
         [("玄芯半导体的目标价是多少", None), ("曜石存储的目标价是多少", "85元")]),
+    # "票房冠军" asks which film leads the box office, not a box-office figure
+    "the leader of a figure is no value of it": (
+        {"春节档.md": "2025年春节档首日\n\n其中，《星河之门》以8.31亿元（含预售）成绩领跑春节档，成为首映日票房冠军。\n"},
+        [("2025年春节档首日票房冠军", "《星河之门》")]),
     "a value in the clause naming its figure": (
         {"粮食.md": "粮食生产公告\n\n据统计，2022年全国粮食总产量13731亿斤，比上年增加74亿斤。\n"},
         [("2022年全国粮食产量是多少", "13731亿斤")]),
