@@ -207,6 +207,13 @@ def _running_header_chunk(record: DocumentRecord) -> tuple[int, int] | None:
     return (chunk.start, chunk.end) if chunk else None
 
 
+def _full_answer(record: DocumentRecord, span: tuple[int, int] | None) -> list[ScoredSentence]:
+    """A span that answers on its own (a cover line, a figure's source line, a section's opening), as the
+    best sentence of the chunk it starts in; none when there is no span."""
+    chunk = next((c for c in record.chunks if span and c.start <= span[0] < c.end), None)
+    return [ScoredSentence(chunk, span[0], span[1], 1.5, 1.0, True, False)] if chunk else []
+
+
 def _years(text: str) -> set[str]:
     return {n for n in _numbers(text) if _YEAR.fullmatch(n)}
 
@@ -284,29 +291,22 @@ class SentenceReranker:
         if not named or len(named) > _SECTION_NAME_TERMS:
             return []
         openings = []
-        for name in dict.fromkeys(p.chunk.doc_name for p in passages[:_COVERED_REPORTS]):
-            record = self.index.records[name]
+        for record in self._covered_reports(passages):
             fitting = [(len(_heading_terms(s.heading) - named), s) for s in record.sections
                        if s.kind == "body" and named <= _heading_terms(s.heading)]
             section = min(fitting, key=lambda pair: pair[0])[1] if fitting else None   # "风险提示" over "投资建议与风险提示"
-            span = _opening(record, section) if section else None
-            chunk = next((c for c in record.chunks if span and c.start <= span[0] < c.end), None)
-            if chunk:
-                openings.append(ScoredSentence(chunk, span[0], span[1], 1.5, 1.0, True, False))
+            openings += _full_answer(record, _opening(record, section) if section else None)
         return openings
 
     def _figure_sources(self, asked: _Question, passages: list[Passage]) -> list[ScoredSentence]:
         """Where the data of a figure the question names come from: its 资料来源 / Source line, in the
         reports of the best passages, as a full answer."""
         lines = []
-        for name in dict.fromkeys(p.chunk.doc_name for p in passages[:_COVERED_REPORTS]):
-            record = self.index.records[name]
+        for record in self._covered_reports(passages):
             for figure in record.figures:
                 if figure.label in asked.figures and figure.source:
                     start = max(record.document.text.rfind("\n", figure.start, figure.end) + 1, figure.start)
-                    chunk = next((c for c in record.chunks if c.start <= start < c.end), None)
-                    if chunk:
-                        lines.append(ScoredSentence(chunk, start, min(figure.end, chunk.end), 1.5, 1.0, True, False))
+                    lines += _full_answer(record, (start, figure.end))
         return lines
 
     def _cover_lines(self, question: str, passages: list[Passage], when: bool, writers: bool) -> list[ScoredSentence]:
@@ -316,16 +316,15 @@ class SentenceReranker:
         the report ("哪家机构发布的报告显示全球经济放缓" asks whose report a body sentence cites)."""
         lines = []
         named = set(tokenize(question)) - _authorship_terms()
-        for name in dict.fromkeys(p.chunk.doc_name for p in passages[:_COVERED_REPORTS]):
-            record = self.index.records[name]
-            if named - set(tokenize(f"{record.title} {name}")):
-                continue
-            span = report_date_line(record.document) if when else \
-                (writers and report_author_lines(record.document)) or _running_header_chunk(record)
-            chunk = next((c for c in record.chunks if span and c.start <= span[0] < c.end), None)
-            if chunk:
-                lines.append(ScoredSentence(chunk, span[0], min(span[1], chunk.end), 1.5, 1.0, True, False))
+        for record in self._covered_reports(passages):
+            if not named - set(tokenize(f"{record.title} {record.document.name}")):
+                lines += _full_answer(record, report_date_line(record.document) if when else
+                                      (writers and report_author_lines(record.document)) or _running_header_chunk(record))
         return lines
+
+    def _covered_reports(self, passages: list[Passage]) -> list[DocumentRecord]:
+        """The reports of the best passages, whose cover, figures or sections may answer on their own."""
+        return [self.index.records[name] for name in dict.fromkeys(p.chunk.doc_name for p in passages[:_COVERED_REPORTS])]
 
     def _check_names(self, question: str, asked: _Question, items: list[ScoredSentence]) -> None:
         """A who/where answer must name someone or somewhere the question does not already name; asked who
