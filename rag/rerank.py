@@ -18,7 +18,7 @@ import numpy as np
 from .index import DocumentRecord, ReportIndex, section_at
 from .keyword import term_groups, tokenize
 from .schema import Chunk, Passage, Section
-from .sentences import list_or_paragraph_end, sentence_spans
+from .sentences import LIST_NUMBER, list_or_paragraph_end, sentence_spans
 from .retrieval import statement_rows_asked
 from .settings import RerankSettings
 from .structure import (SOURCE_LINE, asks_about_boilerplate, asks_when_published, asks_who_published, asks_who_wrote,
@@ -76,7 +76,7 @@ _HAS_DATE = re.compile(r"\d{1,4}\s*(年|月|日|号)|[一二三四]季度|\b(19|
                        re.IGNORECASE)
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 # digits that count no quantity: a list item's number ("1. 玄芯半导体"), a model's name ("玄芯 X3", "C919", "FP16")
-_NO_QUANTITY = re.compile(r"^[\s#*>]*(\d{1,2}[.、)）](?!\d)|[（(]\d{1,2}[)）])|(?<![A-Za-z])[A-Za-z]+-?\d[\dA-Za-z]*")
+_NO_QUANTITY = re.compile(rf"^[\s#*>]*({LIST_NUMBER})|(?<![A-Za-z])[A-Za-z]+-?\d[\dA-Za-z]*")
 # where a figure's data come from: its 资料来源 / Source line answers
 _ASKS_SOURCE = re.compile(r"来源|出处|出自|\bsources?\b|\bcome from\b", re.IGNORECASE)
 _CLAUSE = re.compile(r"[，,。；;！？!?]")

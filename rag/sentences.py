@@ -14,9 +14,11 @@ _ABBREVIATION = re.compile(r"\b(Mr|Mrs|Ms|Dr|Prof|Inc|Co|Corp|Ltd|vs|No|Nos|St|J
 _ENUMERATOR = re.compile(r"[#*>\s]*(\d{1,2}(\.\d{1,2})*|[IVX]{1,4})\.")
 
 
+# the number of a list item: "1.", "2）", "3、", "（4）"
+LIST_NUMBER = r"\d{1,2}[.)）、](?!\d)|[（(]\d{1,2}[)）]"
 # a line of a list: "- item", "• item", "1. item", "2）item", "（3）item", "④item"
 _LINE = re.compile(r"[^\n]+")
-_LIST_ITEM = re.compile(r"[-*•·▪]\s|\d{1,2}[.)）、](?!\d)|[（(]\d{1,2}[)）]|[\u2460-\u2473]")
+_LIST_ITEM = re.compile(rf"[-*•·▪]\s|{LIST_NUMBER}|[\u2460-\u2473]")
 
 
 def list_or_paragraph_end(text: str, start: int, limit: int) -> int:
