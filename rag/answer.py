@@ -51,15 +51,17 @@ class AnswerExtractor:
     def _with_what_follows(self, item: ScoredSentence) -> ScoredSentence:
         """A sentence opening a list says what follows, not what it is: "The main risks to our view are:"
         is quoted with the list after it (or else the next paragraph), "风险提示：技术迭代不及预期；" with
-        the other items, the rest of its line."""
-        text = self.index.records[item.chunk.doc_name].document.text
+        the other items, the rest of its line; a figure's caption with the figure's lines and source."""
+        record = self.index.records[item.chunk.doc_name]
+        text = record.document.text
         sentence = text[item.start:item.end].rstrip("*# ")
-        if sentence.endswith((":", "：")):
+        figure = next((f for f in record.figures if f.start == item.start and item.end < f.end), None)
+        if figure:
+            end = _last_line_end(text, item.end, min(figure.end, item.start + _MAX_FOLLOWING_CHARS))
+        elif sentence.endswith((":", "：")):
             end = list_or_paragraph_end(text, item.end, item.start + _MAX_FOLLOWING_CHARS)
         elif sentence.endswith(("；", ";")) and ("：" in sentence or ":" in sentence):   # "风险提示：…；"
-            line_end = text.find("\n", item.end)
-            end = len(text) if line_end < 0 else line_end
-            end = end if end <= item.start + _MAX_FOLLOWING_CHARS else item.end
+            end = _last_line_end(text, item.end, item.start + _MAX_FOLLOWING_CHARS, lines=1)
         else:
             return item
         while text[end - 1].isspace():
@@ -86,6 +88,25 @@ class AnswerExtractor:
                 columns=table_header(record.document.text, item.start)))
             sentences.append(AnswerSentence(quote, number))
         return sentences, citations
+
+
+def _last_line_end(text: str, start: int, limit: int, lines: int | None = None) -> int:
+    """The end of the last line from `start` on that ends by `limit` (of the first `lines` only, if given);
+    `start` itself when none does."""
+    end = start
+    for count, line_end in enumerate(_line_ends(text, start), start=1):
+        if line_end > limit or (lines is not None and count > lines):
+            break
+        end = line_end
+    return end
+
+
+def _line_ends(text: str, start: int):
+    """Where the lines from `start` on end: each newline, then the end of the text."""
+    while (found := text.find("\n", start)) >= 0:
+        yield found
+        start = found + 1
+    yield len(text)
 
 
 def _overlaps(candidate: ScoredSentence, chosen: list[ScoredSentence]) -> bool:

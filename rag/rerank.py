@@ -22,7 +22,7 @@ from .sentences import LIST_NUMBER, list_or_paragraph_end, sentence_spans
 from .retrieval import statement_rows_asked
 from .settings import RerankSettings
 from .structure import (SOURCE_LINE, asks_about_boilerplate, asks_when_published, asks_who_published, asks_who_wrote,
-                        figure_mentions, report_author_lines, report_date_line, statements_named)
+                        author_entries, figure_mentions, report_author_lines, report_date_line, statements_named)
 from .synonyms import Alias, aliases_in
 from .textnorm import HAN, fold
 
@@ -89,6 +89,19 @@ _DATE_OF = re.compile(r"((19|20)\d\d\s*年\s*)?\d{1,2}\s*月(\s*\d{1,2}\s*[日�
                       r"(19|20)\d\d\s*年(?!\s*\d)|\d{1,2}\s*时(\s*\d{1,2}\s*分)?|\d{1,2}[:：]\d\d")
 _FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９．", "0123456789.")
 _LATIN = re.compile(r"[A-Za-z]")
+# "X是什么", "什么是X", "X的全称", "X有什么特点", "What is X?" ask what X is: a sentence opening with X and saying it
+# ("X：…", "注：X为…", "X全称为…", "X的特点是…", "X is …") defines it
+_ASKS_DEFINITION = [re.compile(r"(?P<term>.{1,30}?)(?:有(?:什么|哪些)|的)(?P<aspect>特点|特征|特性)(?:是什么|有哪些)?[？?]?"),
+                    re.compile(r"(?:请问)?(?P<term>.{1,30}?)的(?:英文|中文)?(?:全称|全名)(?:是什么|是啥)?[？?]?"),
+                    re.compile(r"(?:请问)?(?P<term>.{1,30}?)(?:的(?:定义|含义|意思))?(?:是什么|指什么|是指什么|是啥)(?:意思)?[？?]?"),
+                    re.compile(r"(?:请问)?什么是(?P<term>.{1,30}?)[？?]?"),
+                    re.compile(r"what (?:is|are) (?:an? |the )?(?P<term>.{1,60}?)\??"),
+                    re.compile(r"what does (?:an? |the )?(?P<term>.{1,60}?) (?:mean|stand for)\??")]
+_SAYS_WHAT_IT_IS = re.compile(r"\s*(\*\*)?\s*(的?(全称|全名)|[：:]|是|为|在于|指|即|系|,?\s+(is|are|refers? to|means?)\b)")
+_LEADING_MARKS = re.compile(r"[\s#*>•·\-]*(注[：:])?\s*(\*\*)?")
+_NUMBERING_TERM = re.compile(r"[\d一二三四五六七八九十第章节]+|[ivx]+")
+_CAPITALISED = re.compile(r"\b[A-Z][A-Za-z]+")
+_HAS_WORD = re.compile(r"[A-Za-z0-9\u3400-\u9fff]")
 
 SentenceEmbedder = Callable[[list[str]], np.ndarray]
 
@@ -124,6 +137,8 @@ class _Question:
     in_statement: np.ndarray | None   # rows inside the financial statements the question names ...
     statement_terms: set[str]         # ... and the words it names them by, which such a row is about
     words: set[str]                   # its search terms and those of the other names of its figures
+    defined: str                      # the term a "what is X" question asks about
+    unknown_names: set[str]           # names no report in its language uses ("CATL"): it is about something else
 
 
 def _concept_weight(group: tuple[str, ...], idf: dict[str, float], vocabulary: dict[str, int]) -> float:
@@ -156,6 +171,29 @@ def _label_precision(asked: _Question, sentence: str) -> float:
     return len(words & asked.words) / len(words) if words else 0.0
 
 
+def _defined_term(question: str) -> str:
+    """What a "what is X" question asks to be defined (folded), or ""."""
+    folded = fold(question)
+    match = next((m for p in _ASKS_DEFINITION if (m := p.fullmatch(folded))), None)
+    if not match:
+        return ""
+    aspect = match.groupdict().get("aspect")   # "X有什么特点" is answered by "X的特点是…"
+    return f"{match.group('term')}的{aspect}" if aspect else match.group("term")
+
+
+def _defines(term: str, sentence: str) -> bool:
+    """Whether the sentence opens with the term and goes on to say what it is."""
+    folded = fold(sentence)
+    folded = folded[_LEADING_MARKS.match(folded).end():]
+    return bool(term) and folded.startswith(term) and bool(_SAYS_WHAT_IT_IS.match(folded, len(term)))
+
+
+def _names_in(question: str) -> set[str]:
+    """The search terms of the capitalised words past a question's first and of its acronyms ("CATL")."""
+    words = _CAPITALISED.findall(question)
+    return {t for word in words[1:] + [w for w in words[:1] if w.isupper()] for t in tokenize(word)}
+
+
 def _placing_verbs(question: str) -> set[str]:
     """The verb a where-question places ("在哪里栖息", "分布在什么地方"): a sentence saying where it happens
     ("栖息在珊瑚礁") answers with a place no gazetteer names."""
@@ -171,6 +209,13 @@ def _authorship_terms() -> set[str]:
 
 
 @cache
+def _person_asking_terms() -> set[str]:
+    """Search terms of asking who someone is or how to reach them."""
+    return set(tokenize("谁 是 哪位 邮箱 电话 手机 联系 联系方式 方式 证书 编号 执业 资格 职位 身份 "
+                        "who is email mail phone contact licence license number role"))
+
+
+@cache
 def _section_asking_terms() -> set[str]:
     """Search terms of asking what a section says."""
     return set(tokenize("说 讲 写 谈 内容 主要 概括 总结 部分 章节 一节 一章 "
@@ -179,7 +224,17 @@ def _section_asking_terms() -> set[str]:
 
 @lru_cache(maxsize=1 << 16)   # every question looks at the headings of its best reports
 def _heading_terms(heading: str) -> frozenset[str]:
-    return frozenset(tokenize(heading))
+    """A heading's search terms without its numbering ("第一章", "四", "7")."""
+    return frozenset(t for t in tokenize(heading) if not _NUMBERING_TERM.fullmatch(t))
+
+
+def _in_heading(terms: set[str], heading: frozenset[str], aliases: tuple[Alias, ...]) -> set[str]:
+    """The question's terms, a name the heading uses in place of the question's ("风险提示" for "risks")."""
+    for alias in aliases:
+        other = next((o for o in alias.alternatives if o <= heading), None)
+        if other is not None and alias.terms <= terms:
+            terms = (terms - alias.terms) | other
+    return terms
 
 
 def _opening(record: DocumentRecord, section: Section) -> tuple[int, int] | None:
@@ -275,7 +330,10 @@ class SentenceReranker:
         # answers of their own, added after the name check (an issuer is no person): a figure's source line,
         # the report's cover, or the opening of the one section a question asking no value names
         when, writers = asks_when_published(question), asks_who_wrote(question)
-        if asked.figures and _ASKS_SOURCE.search(question):
+        people = self._author_entries(question, passages)
+        if people:
+            scored.extend(people)
+        elif asked.figures and _ASKS_SOURCE.search(question):
             scored.extend(self._figure_sources(asked, passages))
         elif when or writers or asks_who_published(question):
             scored.extend(self._cover_lines(question, passages, when, writers))
@@ -285,15 +343,20 @@ class SentenceReranker:
         return scored
 
     def _section_openings(self, asked: _Question, passages: list[Passage]) -> list[ScoredSentence]:
-        """A question naming nothing but a section ("报告摘要说了什么", "What does the summary say?") is
-        answered by the section's opening paragraph or list, in the reports of the best passages."""
+        """A question naming nothing but a section ("报告摘要说了什么", "What are the risks in the semiconductor
+        report?") is answered by the section's opening paragraph or list, in the reports it names or else
+        those of the best passages. A section name counts in either language ("risks" names 风险提示)."""
         named = set(asked.idf) - _section_asking_terms()
         if not named or len(named) > _SECTION_NAME_TERMS:
             return []
+        reports = [self.index.records[name] for name in sorted(asked.naming)] or self._covered_reports(passages)
         openings = []
-        for record in self._covered_reports(passages):
-            fitting = [(len(_heading_terms(s.heading) - named), s) for s in record.sections
-                       if s.kind == "body" and named <= _heading_terms(s.heading)]
+        for record in reports[:_COVERED_REPORTS]:
+            naming = asked.naming.get(record.document.name)   # a report named ("the AI video report") ...
+            own = named - naming - set(tokenize(record.title)) if naming else named   # ... by its name and title
+            fitting = [(len(heading - terms), s) for s in record.sections if s.kind == "body"
+                       for heading in [_heading_terms(s.heading)] for terms in [_in_heading(own, heading, asked.aliases)]
+                       if terms and terms <= heading and 2 * len(terms) >= len(heading)]   # it names most of the heading
             section = min(fitting, key=lambda pair: pair[0])[1] if fitting else None   # "风险提示" over "投资建议与风险提示"
             openings += _full_answer(record, _opening(record, section) if section else None)
         return openings
@@ -321,6 +384,21 @@ class SentenceReranker:
                 lines += _full_answer(record, report_date_line(record.document) if when else
                                       (writers and report_author_lines(record.document)) or _running_header_chunk(record))
         return lines
+
+    def _author_entries(self, question: str, passages: list[Passage]) -> list[ScoredSentence]:
+        """Who someone named on a cover is, or how to reach them ("谁是许嘉禾", "许嘉禾的邮箱"): their line of the
+        author block with its details, in the reports of all candidate passages, as a full answer; only when
+        the question asks nothing else about them."""
+        folded = fold(question)
+        entries = []
+        for name in dict.fromkeys(p.chunk.doc_name for p in passages):
+            record = self.index.records[name]
+            for person, start, end in author_entries(record.document):
+                person = fold(person)
+                if len(person) > 1 and person in folded and \
+                        not set(tokenize(re.sub(re.escape(person) + r"(['’]s)?", " ", folded))) - _person_asking_terms():
+                    entries += _full_answer(record, (start, end))
+        return entries
 
     def _covered_reports(self, passages: list[Passage]) -> list[DocumentRecord]:
         """The reports of the best passages, whose cover, figures or sections may answer on their own."""
@@ -378,6 +456,8 @@ class SentenceReranker:
             in_statement=statement_rows_asked(self.index, question, within),
             statement_terms=set(tokenize(" ".join(statements_named(question).values()))),
             words=set(idf).union(*(other for alias in aliases_in(question) for other in alias.alternatives)),
+            defined=_defined_term(question),
+            unknown_names={w for w in _names_in(question) if w not in bm25.vocabulary},
         )
 
     def _score_passage(self, asked: _Question, passage: Passage, record: DocumentRecord) -> list[ScoredSentence]:
@@ -401,8 +481,9 @@ class SentenceReranker:
             context = title_terms | section_terms[path] | previous_terms | (asked.statement_terms if in_statement else set())
             previous_terms = terms
             bare = sentence.strip("#* \n")
-            if len(sentence) < 4 or SOURCE_LINE.match(sentence) or bare in path or bare == record.title:
-                continue   # a heading or the title names, never answers
+            if len(sentence) < 4 or SOURCE_LINE.match(sentence) or bare in path or bare == record.title \
+                    or not _HAS_WORD.search(sentence):
+                continue   # a heading or the title names, never answers; nor does a "| --- |" rule
             credit = {t: 1.0 if t in terms else self.settings.title_weight if t in title_terms
                       else self.settings.context_weight if t in context else 0.0 for t in asked.idf}
             self._credit_aliases(asked.aliases, terms, context, credit)
@@ -417,10 +498,11 @@ class SentenceReranker:
             type_ok = _holds_asked_kind(asked, sentence)
             names_figure = bool(asked.figures & set(figure_mentions(sentence)))
             score = held + 0.1 * type_ok + 0.1 * (numbers_ok and bool(asked.numbers)) + 0.3 * (names_figure or in_statement) \
-                + 0.05 * _label_precision(asked, sentence)
+                + 0.05 * _label_precision(asked, sentence) + 0.1 * _defines(asked.defined, sentence)
             if chunk.kind == "boilerplate" and not asked.boilerplate:
                 score *= 0.5
-            anchors_ok = cross_lingual or names_figure or all(any(credit[t] for t in anchor) for anchor in asked.anchors)
+            anchors_ok = cross_lingual or (not asked.unknown_names and (
+                names_figure or all(any(credit[t] for t in anchor) for anchor in asked.anchors)))
             coverage = (held + 0.5 * names_figure) * (1.0 if anchors_ok else self.settings.missing_anchor_factor)
             asks_back = _ASKS_BACK.search(sentence) is not None or bool(_WONDERS.search(sentence))
             type_ok = type_ok and self._names_asked_figure(asked, sentence, credit) and \

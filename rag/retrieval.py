@@ -76,7 +76,11 @@ class Retriever:
                 score *= self.settings.boilerplate_factor
             scored.append((score, row))
         scored.sort(key=lambda pair: (-pair[0], pair[1]))
-        return [Passage(rank, score, rows[row]) for rank, (score, row) in enumerate(scored[:top_k], start=1)]
+        kept = scored[:top_k]
+        if not asks_boilerplate:   # boilerplate the keywords find first stays in reach ("基准指数是什么")
+            first_found = set(rankings[1][:self.settings.boilerplate_keyword_rank])
+            kept += [(s, row) for s, row in scored[top_k:] if row in first_found and rows[row].kind == "boilerplate"]
+        return [Passage(rank, score, rows[row]) for rank, (score, row) in enumerate(kept, start=1)]
 
     def _named_rows(self, question: str, allowed: np.ndarray | None) -> np.ndarray | None:
         named = self.index.names.named_by(question)

@@ -19,7 +19,8 @@ class RetrievalSettings:
     named_report_weight: float = 1.0  # weight of the second search, within the reports the question names
     figure_weight: float = 0.03    # bonus for a chunk holding the figure/table the question names
     statement_weight: float = 0.05 # ... or lying in the financial statement it names ("the cash flow statement")
-    boilerplate_factor: float = 0.3  # disclaimers rank below body text unless asked about
+    boilerplate_factor: float = 0.3  # disclaimers rank below body text unless asked about ...
+    boilerplate_keyword_rank: int = 3  # ... but stay candidates when ranked this high by keywords
 
 
 @dataclass(frozen=True)

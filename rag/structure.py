@@ -235,10 +235,34 @@ def report_author_lines(doc: Document) -> tuple[int, int] | None:
     return lines[named[0]].start, lines[last].end
 
 
+# a line of one author's details under their name: "执业资格证书编号：S…", "邮箱：…", "Email: …"
+_NAME_END = re.compile(r"[,，(（·|;；]")   # what follows a name on its line: a title, a role, contacts
+_DETAIL_LINE = re.compile(r"(执业|资格|证书|编号|邮箱|电话|手机|e-?mail|tel|phone|licen[cs]e)[^:：]{0,10}[:：]", re.IGNORECASE)
+
+
+def author_entries(doc: Document) -> list[tuple[str, int, int]]:
+    """Each person the cover's author block names, with the span of their line widened to the detail
+    lines under it (licence number, e-mail): (name, start, end)."""
+    block = report_author_lines(doc)
+    if not block:
+        return []
+    lines = [line for line in _lines(doc, limit=_AUTHOR_HEAD_LINES) if block[0] <= line.start < block[1]]
+    entries: list[tuple[str, int, int]] = []
+    for line in lines:
+        if _DETAIL_LINE.match(line.text) and entries:
+            entries[-1] = (entries[-1][0], entries[-1][1], line.end)
+            continue
+        label = _AUTHOR_LINE.match(line.text)
+        name = _NAME_END.split(line.text[label.end() if label else 0:], maxsplit=1)[0].strip()
+        if name:
+            entries.append((name, line.start, line.end))
+    return entries
+
+
 _ASKS_BOILERPLATE = re.compile(   # ratings, analysts, contacts, and what a disclaimer says (copyright, liability)
-    r"评级|声明|免责|分析师|证书|资格|联系|地址|电话|邮箱|版权|转载|翻版|复制|引用|侵权|追究|义务|承担.{0,6}责任|审计|"
+    r"评级|声明|免责|分析师|证书|资格|联系|地址|电话|邮箱|相关(研究|报告)|版权|转载|翻版|复制|引用|侵权|追究|义务|承担.{0,6}责任|审计|"
     r"保证|担保|不构成|代表.{0,8}观点|观点.{0,10}代表|"
-    r"disclaim|disclos|rating|analyst|certif|contact|address|copyright|reproduc|redistribut|liabilit|warrant|audit|"
+    r"disclaim|disclos|rating|analyst|certif|contact|address|related (research|reports)|copyright|reproduc|redistribut|liabilit|warrant|audit|"
     r"guarantee|represent.{0,20}views|views.{0,20}represent",
     re.IGNORECASE)
 # who wrote or published the report, and when: its disclaimer ("本报告由…撰写") and cover say

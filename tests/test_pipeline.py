@@ -140,6 +140,40 @@ def test_a_question_naming_only_a_section_is_answered_by_its_opening(qa):
         assert qa.document_text(citation.doc)[citation.start:citation.end] == citation.quote
 
 
+def test_a_section_named_in_another_language_is_answered_by_its_opening(qa):
+    """"The risks of the semiconductor report": its 风险提示 list (the report named by its file name), not the
+    English report's risks."""
+    answer = qa.ask("What are the risks of the semiconductor report?")
+    assert answer.answerable and answer.citations[0].doc == "2026-semiconductor-outlook.txt"
+    assert answer.answer[0].text.startswith("1. 下游AI应用商业化不及预期") and answer.citations[0].section == "第五章 风险提示"
+    # a question about a topic a heading also names ("推理需求") asks about the topic, not for the section
+    assert qa.ask("推理需求有什么特点？").answer[0].text.startswith('推理需求的特点是"长尾、分散、对延迟敏感"')
+    assert qa.ask("国产芯片份额提升的原因有哪些？").answer[0].text.startswith("推动份额提升的因素包括")
+
+
+def test_who_someone_on_the_cover_is_is_answered_from_their_entry(qa):
+    """"谁是许嘉禾", "陈一凡是谁", "Emily Hartman's email": the person's cover line with its licence and contact
+    lines, and no other person's."""
+    for question, first, last, other in [
+            ("谁是许嘉禾？", "分析师：许嘉禾", "邮箱：xujiahe@bmsec.example.com", "宋知远"),
+            ("陈一凡是谁", "研究助理：陈一凡", "邮箱：chenyifan@hcsec.example.com", "周明远"),
+            ("Emily Hartman's email", "**Analysts:** Emily Hartman", "+44 20 0000 1100", "Rajiv")]:
+        answer = qa.ask(question)
+        text, citation = answer.answer[0].text, answer.citations[0]
+        assert answer.answerable and text.startswith(first) and text.endswith(last) and other not in text, question
+        assert qa.document_text(citation.doc)[citation.start:citation.end] == text
+
+
+def test_a_definition_answers_what_a_term_is(qa):
+    """"基准指数是什么？": the line saying what it is ("注：基准指数为沪深300指数。"), found in the rating
+    definitions although boilerplate ranks low; and no quote is a table's "| --- |" rule."""
+    answer = qa.ask("基准指数是什么？")
+    assert answer.answerable and "基准指数" in answer.answer[0].text and "沪深300指数" in answer.answer[0].text
+    ratings = qa.ask("买入评级的定义是什么？")
+    assert ratings.answerable and all(any(c.isalnum() for c in a.text) for a in ratings.answer)
+    assert "买入" in ratings.answer[0].text
+
+
 def test_who_issued_a_report_is_answered_from_its_running_header(tmp_path, embedder):
     """Not from a sentence saying that someone else published something: the header atop every page, indexed once."""
     folder = tmp_path / "reports"
@@ -167,6 +201,15 @@ def test_answer_citation_names_report_section_figure_and_page(qa):
     assert citation["figure"].startswith("图表3")
     assert citation["section"].startswith("二、市场空间")
     assert citation["page"] == 1
+
+
+def test_a_caption_is_quoted_with_its_figure(qa):
+    """A caption alone shows nothing: the quote runs on over the figure's lines to its source line."""
+    answer = qa.ask("表2中显存最大的加速卡是哪款？")
+    text, citation = answer.answer[0].text, answer.citations[0]
+    assert text.startswith("表2：主要国产AI加速卡参数对比") and "澜芯 L20    2025年7月" in text
+    assert text.endswith("资料来源：各公司官网，北溟证券研究所整理") and citation.figure.startswith("表2")
+    assert qa.document_text(citation.doc)[citation.start:citation.end] == text
 
 
 def test_where_a_figures_data_come_from_is_answered_from_its_source_line(qa):
