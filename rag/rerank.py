@@ -70,7 +70,9 @@ _COVERED_REPORTS = 3   # reports of the best passages whose cover answers "when 
 # words naming which aspect is asked ("…的数值及意义是什么", "原因"), which an answer states rather than names
 _ASPECT_WORDS = {"意义", "原因", "影响", "趋势", "表现", "作用", "特征", "数值", "背景", "前景", "变化"}
 _NAME_CHECKED = 15   # top sentences whose names are checked (part-of-speech tagging is the slow part)
-_HAS_NUMBER = re.compile(r"\d|[一二两三四五六七八九十百千万亿]+(个(?!月)|家|倍|年|亿|万|%|成)")
+_HAS_NUMBER = re.compile(r"\d|[一二两三四五六七八九十百千万亿]+(个(?!月)|家|倍|年|亿|万|%|成)|"
+                         r"(?i:\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
+                         r"fifty|hundred|thousand|million|billion|dozen|half|twice|double)\b)")
 _HAS_DATE = re.compile(r"\d{1,4}\s*(年|月|日|号)|[一二三四]季度|\b(19|20)\d\d\b|\b(Q[1-4]|H[12])\b|"
                        r"January|February|March|April|May|June|July|August|September|October|November|December",
                        re.IGNORECASE)
@@ -79,6 +81,9 @@ _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _NO_QUANTITY = re.compile(rf"^[\s#*>]*({LIST_NUMBER})|(?<![A-Za-z])[A-Za-z]+-?\d[\dA-Za-z]*")
 # where a figure's data come from: its 资料来源 / Source line answers
 _ASKS_SOURCE = re.compile(r"来源|出处|出自|\bsources?\b|\bcome from\b", re.IGNORECASE)
+# what a figure shows: "图表3显示了什么", "What does Table 1 show?"
+_ASKS_FIGURE_CONTENT = re.compile(r"显示|展示|反映|说明|内容|\b(show|shows|depict|depicts|illustrate|illustrates)\b",
+                                  re.IGNORECASE)
 _CLAUSE = re.compile(r"[，,。；;！？!?]")
 _ASKS_BACK = re.compile(r"[？?][\s”\"'」』）)]*$")
 # a sentence wondering what, how much or who ("想要知道使用了什么处理器") restates a question, not its answer
@@ -266,7 +271,7 @@ def _full_answer(record: DocumentRecord, span: tuple[int, int] | None) -> list[S
     """A span that answers on its own (a cover line, a figure's source line, a section's opening), as the
     best sentence of the chunk it starts in; none when there is no span."""
     chunk = next((c for c in record.chunks if span and c.start <= span[0] < c.end), None)
-    return [ScoredSentence(chunk, span[0], span[1], 1.5, 1.0, True, False)] if chunk else []
+    return [ScoredSentence(chunk, span[0], span[1], 2.0, 1.0, True, False)] if chunk else []
 
 
 def _years(text: str) -> set[str]:
@@ -334,7 +339,9 @@ class SentenceReranker:
         if people:
             scored.extend(people)
         elif asked.figures and _ASKS_SOURCE.search(question):
-            scored.extend(self._figure_sources(asked, passages))
+            scored.extend(self._figure_parts(asked, passages, whole=False))
+        elif asked.figures and _ASKS_FIGURE_CONTENT.search(question) and not (asked.wants_number or asked.wants_date):
+            scored.extend(self._figure_parts(asked, passages, whole=True))
         elif when or writers or asks_who_published(question):
             scored.extend(self._cover_lines(question, passages, when, writers))
         elif not (asked.wants_number or asked.wants_date or asked.wants_names):
@@ -361,16 +368,17 @@ class SentenceReranker:
             openings += _full_answer(record, _opening(record, section) if section else None)
         return openings
 
-    def _figure_sources(self, asked: _Question, passages: list[Passage]) -> list[ScoredSentence]:
-        """Where the data of a figure the question names come from: its 资料来源 / Source line, in the
-        reports of the best passages, as a full answer."""
-        lines = []
+    def _figure_parts(self, asked: _Question, passages: list[Passage], whole: bool) -> list[ScoredSentence]:
+        """A figure the question names, in the reports of the best passages, as a full answer: what it shows
+        (its caption, lines and source) or where its data come from (its 资料来源 / Source line)."""
+        parts = []
         for record in self._covered_reports(passages):
             for figure in record.figures:
-                if figure.label in asked.figures and figure.source:
-                    start = max(record.document.text.rfind("\n", figure.start, figure.end) + 1, figure.start)
-                    lines += _full_answer(record, (start, figure.end))
-        return lines
+                if figure.label in asked.figures and (whole or figure.source):
+                    start = figure.start if whole else \
+                        max(record.document.text.rfind("\n", figure.start, figure.end) + 1, figure.start)
+                    parts += _full_answer(record, (start, figure.end))
+        return parts
 
     def _cover_lines(self, question: str, passages: list[Passage], when: bool, writers: bool) -> list[ScoredSentence]:
         """When a report was published, who wrote or who issued it: the cover line its date is read from,

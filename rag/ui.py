@@ -49,7 +49,7 @@ LABELS = {
 
 CSS = """
 .cite { color: var(--color-accent); font-weight: 600; }
-.quote { white-space: pre-line; }   /* a quote running on over a list keeps its lines */
+.quote { white-space: pre-wrap; }   /* a quote running on over a list or a table keeps its lines and columns */
 .footnotes { font-size: 0.85em; opacity: 0.85; margin-top: 0.5em; padding-left: 0; list-style: none; }
 .by-report { display: flex; gap: 1em; flex-wrap: wrap; }
 .by-report > section { flex: 1 1 14em; border-left: 3px solid var(--color-accent); padding-left: 0.6em; }

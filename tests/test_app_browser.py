@@ -166,6 +166,9 @@ def test_a_quote_running_over_a_list_keeps_its_lines(page):
     assert "The main risks to our view are:\n" in reply and "\n- Demand shortfall. Slower EV adoption" in reply
     assert page.locator("#chat [data-testid=bot] strong", has_text="Demand shortfall.").count() == 1   # **…** bold
     shot(page, "04b-quoted-list")
+    table = ask(page, "表2中显存最大的加速卡是哪款？")   # a caption quoted with its figure, columns kept
+    assert "表2：主要国产AI加速卡参数对比\n" in table and "澜芯 L20    2025年7月         560 TFLOPS" in table
+    shot(page, "04c-quoted-table")
 
 
 def test_report_text_is_shown_as_text_never_run(page):

@@ -210,6 +210,9 @@ def test_a_caption_is_quoted_with_its_figure(qa):
     assert text.startswith("表2：主要国产AI加速卡参数对比") and "澜芯 L20    2025年7月" in text
     assert text.endswith("资料来源：各公司官网，北溟证券研究所整理") and citation.figure.startswith("表2")
     assert qa.document_text(citation.doc)[citation.start:citation.end] == text
+    shown = qa.ask("What does Table 1 show?").answer[0].text   # the figure itself, before a sentence naming it
+    assert shown.startswith("Table 1: Global average lithium-ion battery pack prices") and "| 2025 | 104 | -9.6% |" in shown
+    assert shown.endswith("2026-2028 are Northbridge estimates.")
 
 
 def test_where_a_figures_data_come_from_is_answered_from_its_source_line(qa):
