@@ -293,6 +293,7 @@ class SentenceReranker:
     def __init__(self, index: ReportIndex, settings: RerankSettings):
         self.index = index
         self.settings = settings
+        self._people: dict[str, list[tuple[str, int, int]]] = {}   # report -> its cover's author entries
 
     def rerank(self, question: str, candidates: list[Passage], query_vector: np.ndarray,
                embed: SentenceEmbedder | None, top_k: int,
@@ -403,7 +404,9 @@ class SentenceReranker:
         entries = []
         for name in dict.fromkeys(p.chunk.doc_name for p in passages):
             record = self.index.records[name]
-            for person, start, end in author_entries(record.document):
+            if name not in self._people:   # read once: every question looks at its candidates' covers
+                self._people[name] = author_entries(record.document)
+            for person, start, end in self._people[name]:
                 person = fold(person)
                 if len(person) > 1 and person in folded and \
                         not set(tokenize(re.sub(re.escape(person) + r"(['’]s)?", " ", folded))) - _person_asking_terms():
