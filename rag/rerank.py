@@ -61,8 +61,6 @@ _SIMILARITY_CHARS = 120   # a sentence's opening says what it is about; its tail
 # words naming the asked kind itself: an answer holds a date, not the word 时间
 _DATE_WORDS = {"时间", "日期", "date", "time"}
 _PLACE_WORDS = {"地点", "地方", "location", "place"}
-# "哪支球队", "哪家公司", "哪部电影": the answer names one (克罗地亚), not the kind (球队)
-_ASKED_KIND = re.compile(r"哪一?[个支家位所部种款座只项名届]([\u4e00-\u9fff]{2})")
 _NUMBER_WORDS = {"数量", "数目", "持续时间", "number"}
 # the start (after indentation) of a line with words in it, not a "---" rule or a row of numbers
 _WORDS_LINE = re.compile(r"^[^\S\n]*(?=[^\n]*[A-Za-z\u3400-\u9fff])", re.MULTILINE)
@@ -442,7 +440,7 @@ class SentenceReranker:
         wants_date = bool(_ASKS_DATE.search(question))
         wants_place = bool(_ASKS_PLACE.search(question))
         kind_words = (_NUMBER_WORDS if wants_number else set()) | (_DATE_WORDS if wants_date else set()) | \
-                     (_PLACE_WORDS if wants_place else set()) | set(_ASKED_KIND.findall(question))
+                     (_PLACE_WORDS if wants_place else set())
         groups = dict.fromkeys(tuple(t for t in group if t not in kind_words) for group in term_groups(question))
         idf = {t: bm25.term_idf(t) for group in groups for t in group}
         concepts = [(group, _concept_weight(group, idf, bm25.vocabulary) *
