@@ -13,9 +13,9 @@ import jieba
 from .textnorm import HAN
 
 # Whole jieba tokens, so 其他 / 因此 / 应该 (one token each) are not mistaken for 其 / 此 / 该.
-_ZH_ANAPHORS = {"它", "它们", "其", "该", "这个", "此", "这款", "这家", "该公司", "那个"}
-_EN_ANAPHOR = re.compile(r"\b(it|its|they|their|them|that)\b", re.IGNORECASE)
-_EN_POSSESSIVE = re.compile(r"\b(its|their)\b", re.IGNORECASE)
+_ZH_ANAPHORS = {"它", "它们", "其", "该", "这个", "此", "这款", "这家", "该公司", "那个", "他", "她", "他们", "她们", "此人"}
+_EN_ANAPHOR = re.compile(r"\b(it|its|they|their|them|that|he|his|him|she|her)\b", re.IGNORECASE)
+_EN_POSSESSIVE = re.compile(r"\b(its|their|his|her)\b", re.IGNORECASE)
 _SHORT_ZH_CHARS = 6
 _SHORT_EN_WORDS = 4
 
@@ -24,7 +24,7 @@ _EDITION = r"(?:\s?(?:Pro|Max|Plus|Ultra|Mini|Lite)\b)?"
 _ZH_NAME = re.compile(rf"[\u3400-\u9fff]{{1,6}}[\s\-]?[A-Za-z]*\d+(?:\.\d+)*{_EDITION}"
                       r"|[A-Za-z][\w.\-]*(?:\s[A-Za-z\d][\w.\-]*)*")
 _QUOTED = re.compile(r"[“\"《「]([^”\"》」]{1,30})[”\"》」]")
-_ZH_POLITE = re.compile(r"^(?:请问|请|想问一下)\s*")
+_ZH_POLITE = re.compile(r"^(?:(?:请问|请|想问一下)\s*)?(?:谁是)?")   # "谁是许嘉禾" is about 许嘉禾
 _ZH_PREDICATE = re.compile(r"是|有|为|可以|能|会|将|在|达到|多少|什么|哪|如何|怎么|怎样|为什么|几|吗|呢|的")
 _EN_QUESTION_HEAD = re.compile(
     r"^\s*(?:what|which|who|when|where|why|how(?:\s+(?:much|many|large|big|long|fast))?)\s+"

@@ -121,6 +121,8 @@ def test_markdown_export_keeps_hostile_report_text_inert():
     ("What was the LFP share of installations in 2025?", "What is the price of sodium-ion cells?",
      "What was the LFP share of installations in 2025?"),
     ("它的价格是多少？", None, "它的价格是多少？"),
+    ("他的邮箱呢？", "谁是许嘉禾？", "许嘉禾的邮箱呢？"),   # a person asked about: 他 / his
+    ("What is his email?", "Who is Rajiv Menon?", "What is Rajiv Menon's email?"),
 ])
 def test_follow_up_questions_take_the_previous_topic(question, previous, resolved):
     assert resolve_followup(question, previous) == resolved
