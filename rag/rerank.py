@@ -188,9 +188,11 @@ def _defined_term(question: str) -> str:
 
 def _defines(term: str, sentence: str) -> bool:
     """Whether the sentence opens with the term and goes on to say what it is."""
+    if not term:
+        return False
     folded = fold(sentence)
     folded = folded[_LEADING_MARKS.match(folded).end():]
-    return bool(term) and folded.startswith(term) and bool(_SAYS_WHAT_IT_IS.match(folded, len(term)))
+    return folded.startswith(term) and bool(_SAYS_WHAT_IT_IS.match(folded, len(term)))
 
 
 def _names_in(question: str) -> set[str]:
@@ -268,8 +270,8 @@ def _running_header_chunk(record: DocumentRecord) -> tuple[int, int] | None:
 
 
 def _full_answer(record: DocumentRecord, span: tuple[int, int] | None) -> list[ScoredSentence]:
-    """A span that answers on its own (a cover line, a figure's source line, a section's opening), as the
-    best sentence of the chunk it starts in; none when there is no span."""
+    """A span that answers on its own (a cover line or entry, a figure or its source line, a section's
+    opening), as the best sentence of the chunk it starts in; none when there is no span."""
     chunk = next((c for c in record.chunks if span and c.start <= span[0] < c.end), None)
     return [ScoredSentence(chunk, span[0], span[1], 2.0, 1.0, True, False)] if chunk else []
 
@@ -333,8 +335,9 @@ class SentenceReranker:
             self._check_names(question, asked, scored[:_NAME_CHECKED])
             for item in scored[_NAME_CHECKED:]:   # unchecked: no evidence of a name
                 item.satisfies = False
-        # answers of their own, added after the name check (an issuer is no person): a figure's source line,
-        # the report's cover, or the opening of the one section a question asking no value names
+        # answers of their own, added after the name check (an issuer is no person): the cover entry of the
+        # person asked about, a figure or its source line, the report's cover, or the opening of the one
+        # section a question asking no value names
         when, writers = asks_when_published(question), asks_who_wrote(question)
         people = self._author_entries(question, passages)
         if people:

@@ -235,8 +235,8 @@ def report_author_lines(doc: Document) -> tuple[int, int] | None:
     return lines[named[0]].start, lines[last].end
 
 
-# a line of one author's details under their name: "执业资格证书编号：S…", "邮箱：…", "Email: …"
 _NAME_END = re.compile(r"[,，(（·|;；]")   # what follows a name on its line: a title, a role, contacts
+# a line of one author's details under their name: "执业资格证书编号：S…", "邮箱：…", "Email: …"
 _DETAIL_LINE = re.compile(r"(执业|资格|证书|编号|邮箱|电话|手机|e-?mail|tel|phone|licen[cs]e)[^:：]{0,10}[:：]", re.IGNORECASE)
 
 
