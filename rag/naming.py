@@ -9,6 +9,7 @@ Among the named reports, those whose name also holds a year the question asks ab
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from pathlib import PurePath
@@ -75,7 +76,17 @@ def _name_words(stem: str) -> set[str]:
     folded = fold(re.sub(r"[_\-.()（）]+", " ", stem))
     letters_and_digits = {w for w in _LATIN_WORD.findall(folded) if not w.isalpha()}
     terms = {t for t in tokenize(folded) if len(t) >= 3 or (len(t) == 2 and "\u3400" <= t[0] <= "\u9fff")}
-    return letters_and_digits | {t for t in terms if not t.isdigit() or _STOCK_CODE.fullmatch(t)}
+    return letters_and_digits | {t for t in terms if (not t.isdigit() or _STOCK_CODE.fullmatch(t))
+                                 and t not in _kind_of_report_words()}
+
+
+@functools.cache
+def _kind_of_report_words() -> frozenset[str]:
+    """Words saying what kind of report a file is, not whose or about what: in a small library one file name
+    may be the only one to hold "global" or "outlook", yet a question using the word names no report."""
+    return frozenset(tokenize("global world annual outlook industry sector research analysis strategy review update "
+                              "quarterly monthly weekly deep dive note initiation "
+                              "全球 年度 展望 行业 研究 深度 策略 点评 专题 周报 月报 季报 年报 跟踪 首次 覆盖"))
 
 
 def _own_word(own: int, elsewhere: int) -> bool:
