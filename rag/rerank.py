@@ -22,7 +22,8 @@ from .sentences import LIST_NUMBER, list_or_paragraph_end, sentence_spans
 from .retrieval import statement_rows_asked
 from .settings import RerankSettings
 from .structure import (SOURCE_LINE, asks_about_boilerplate, asks_when_published, asks_who_published, asks_who_wrote,
-                        author_entries, figure_mentions, report_author_lines, report_date_line, statements_named)
+                        author_entries, figure_mentions, report_author_lines, report_date_line, report_issuer_span,
+                        statements_named)
 from .synonyms import Alias, aliases_in
 from .textnorm import HAN, fold
 
@@ -347,7 +348,7 @@ class SentenceReranker:
         elif asked.figures and _ASKS_FIGURE_CONTENT.search(question) and not (asked.wants_number or asked.wants_date):
             scored.extend(self._figure_parts(asked, passages, whole=True))
         elif when or writers or asks_who_published(question):
-            scored.extend(self._cover_lines(question, passages, when, writers))
+            scored.extend(self._cover_lines(question, asked, passages, when, writers))
         elif not (asked.wants_number or asked.wants_date or asked.wants_names):
             scored.extend(self._section_openings(asked, passages))
         scored.sort(key=lambda s: (not s.satisfies, -s.score))   # a sentence of the asked kind first
@@ -360,9 +361,8 @@ class SentenceReranker:
         named = set(asked.idf) - _section_asking_terms()
         if not named or len(named) > _SECTION_NAME_TERMS:
             return []
-        reports = [self.index.records[name] for name in sorted(asked.naming)] or self._covered_reports(passages)
         openings = []
-        for record in reports[:_COVERED_REPORTS]:
+        for record in self._asked_reports(asked, passages):
             naming = asked.naming.get(record.document.name)   # a report named ("the AI video report") ...
             own = named - naming - set(tokenize(record.title)) if naming else named   # ... by its name and title
             fitting = [(len(heading - terms), s) for s in record.sections if s.kind == "body"
@@ -384,17 +384,20 @@ class SentenceReranker:
                     parts += _full_answer(record, (start, figure.end))
         return parts
 
-    def _cover_lines(self, question: str, passages: list[Passage], when: bool, writers: bool) -> list[ScoredSentence]:
+    def _cover_lines(self, question: str, asked: _Question, passages: list[Passage], when: bool,
+                     writers: bool) -> list[ScoredSentence]:
         """When a report was published, who wrote or who issued it: the cover line its date is read from,
-        its cover's analyst lines, or else its running header (which names the issuer on every page), of
-        the reports the best passages come from, as a full answer; unless the question names more than
-        the report ("哪家机构发布的报告显示全球经济放缓" asks whose report a body sentence cites)."""
+        its cover's analyst lines, or else its running header (which names the issuer on every page) or the
+        disclaimer's "本报告由…编制" or the cover line naming the issuer, of the reports the question names or else those the best passages come
+        from, as a full answer; unless the question names more than the report ("哪家机构发布的报告显示全球经济
+        放缓" asks whose report a body sentence cites)."""
         lines = []
         named = set(tokenize(question)) - _authorship_terms()
-        for record in self._covered_reports(passages):
+        for record in self._asked_reports(asked, passages):
             if not named - set(tokenize(f"{record.title} {record.document.name}")):
                 lines += _full_answer(record, report_date_line(record.document) if when else
-                                      (writers and report_author_lines(record.document)) or _running_header_chunk(record))
+                                      (writers and report_author_lines(record.document)) or
+                                      _running_header_chunk(record) or report_issuer_span(record.document))
         return lines
 
     def _author_entries(self, question: str, passages: list[Passage]) -> list[ScoredSentence]:
@@ -413,6 +416,11 @@ class SentenceReranker:
                         not set(tokenize(re.sub(re.escape(person) + r"(['’]s)?", " ", folded))) - _person_asking_terms():
                     entries += _full_answer(record, (start, end))
         return entries
+
+    def _asked_reports(self, asked: _Question, passages: list[Passage]) -> list[DocumentRecord]:
+        """The reports the question names ("the semiconductor report"), or else those of the best passages."""
+        named = [self.index.records[name] for name in sorted(asked.naming)]
+        return (named or self._covered_reports(passages))[:_COVERED_REPORTS]
 
     def _covered_reports(self, passages: list[Passage]) -> list[DocumentRecord]:
         """The reports of the best passages, whose cover, figures or sections may answer on their own."""

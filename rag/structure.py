@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from .schema import Block, Document, Figure, ReportStructure, Section
+from .sentences import sentence_spans
 from .textnorm import fold, running_line_key
 
 _CN_NUM = "一二三四五六七八九十百零〇"
@@ -207,6 +208,27 @@ def _date_line(lines: list[_Line]) -> tuple[_Line, tuple[str, str, str]] | None:
             if match:
                 return line, tuple(match.group(i) for i in order)
     return None
+
+
+# a cover line naming the issuing firm: "北溟证券研究所", "Northbridge Capital Research | Equity Research"
+_ISSUER_LINE = re.compile(r"[\u4e00-\u9fff]{2,}(证券|研究所|研究院|研究中心|资产管理|基金|银行)|"
+                          r"\b[A-Z][A-Za-z&]+ (Capital|Securities|Research|Partners|Bank|Markets|Investments)\b")
+
+
+# the disclaimer saying who made the report: "本报告由北溟证券股份有限公司…编制", "This report has been prepared by …"
+_MADE_BY = re.compile(r"(本研究报告|本报告|this report)[^。.\n]{0,12}?(由|\b(prepared|published|issued|produced|written) by\b)",
+                      re.IGNORECASE)
+
+
+def report_issuer_span(doc: Document) -> tuple[int, int] | None:
+    """Where the report says who issued it: the disclaimer's sentence saying who made it, else the first
+    cover line with a firm's name."""
+    made = _MADE_BY.search(doc.text)
+    if made:
+        return next((span for span in sentence_spans(doc.text, doc.text.rfind("\n", 0, made.start()) + 1,
+                                                     len(doc.text)) if span[1] > made.start()), None)
+    line = next((line for line in _lines(doc, limit=_DATE_HEAD_LINES) if _ISSUER_LINE.search(line.text)), None)
+    return (line.start, line.end) if line else None
 
 
 # a cover line naming an author: "分析师：林若溪", "**Analysts:** Emily Hartman, CFA"

@@ -114,6 +114,20 @@ def test_who_wrote_a_report_is_answered_from_its_analyst_lines(qa):
         assert qa.document_text(name)[citation.start:citation.end] == citation.quote
 
 
+def test_who_issued_a_text_report_is_answered_from_its_disclaimer_or_cover(qa):
+    """A text report has no running header: its disclaimer's "本报告由…编制" says who issued it (not "不得…发布本报告",
+    which is about others), else the cover line with the firm's name; a report named in English counts."""
+    made = qa.ask("半导体报告是哪家机构发布的？")
+    assert made.answer[0].text.startswith("本报告由北溟证券股份有限公司") and made.citations[0].section == "免责声明"
+    cover = qa.ask("AI视频报告是哪家机构发布的？")
+    assert cover.answer[0].text == "衡川证券研究所 2026年3月9日"
+    writers = qa.ask("Who are the analysts of the semiconductor outlook?")   # a Chinese report named in English
+    assert writers.answerable and all(name in writers.answer[0].text for name in ("许嘉禾", "宋知远"))
+    for answer in (made, cover, writers):
+        citation = answer.citations[0]
+        assert qa.document_text(citation.doc)[citation.start:citation.end] == answer.answer[0].text
+
+
 def test_a_sentence_introducing_a_list_is_quoted_with_the_list(qa):
     """"The main risks to our view are:" or "风险提示：下游AI应用商业化不及预期；" alone answer little: the quote
     runs on over the list it opens."""
