@@ -569,5 +569,8 @@ class SentenceReranker:
         similarities = embed(texts) @ query_vector
         low, high = self.settings.similarity_range
         for item, similarity in zip(items, similarities):
-            item.coverage = float(similarity)
-            item.score = (float(similarity) - low) / (high - low) + 0.1 * item.satisfies
+            # a sentence holding the question's terms by their other names or as shared names ("rating": 评级,
+            # "AI", "video" in the title) holds them, however the model rates the pair
+            item.coverage = max(float(similarity), item.coverage)
+            item.score = max((float(similarity) - low) / (high - low) + 0.1 * item.satisfies, item.score)
+        items.sort(key=lambda item: -item.coverage)   # of equal scores, the one the model or its terms rate higher

@@ -263,6 +263,8 @@ def test_english_question_finds_the_chinese_passage(qa):
     assert price.answerable and "0.35元/秒" in price.answer[0].text
     rating = qa.ask("What is the rating on the semiconductor sector?")   # 评级 is what a Chinese report calls it
     assert rating.answerable and '"推荐"评级' in rating.answer[0].text
+    video = qa.ask("What is the rating of the AI video report?")   # "rating" held as 评级, "AI video" by the title
+    assert video.answerable and '"增持"评级' in video.answer[0].text
     # "global" in "global-ev-battery-report.md" says what kind of report it is and names none: the English
     # report's passages are not preferred for a question about the global HBM market
     hbm = qa.ask("How large will the global HBM market be in 2026?")
