@@ -13,7 +13,8 @@ import jieba
 from .textnorm import HAN
 
 # Whole jieba tokens, so 其他 / 因此 / 应该 (one token each) are not mistaken for 其 / 此 / 该.
-_ZH_ANAPHORS = {"它", "它们", "其", "该", "这个", "此", "这款", "这家", "该公司", "那个", "他", "她", "他们", "她们", "此人"}
+_ZH_ANAPHORS = {"它", "它们", "其", "该", "这个", "此", "这款", "这家", "该公司", "那个",
+                "他", "她", "他们", "她们", "此人"}
 _EN_ANAPHOR = re.compile(r"\b(it|its|they|their|them|that|he|his|him|she|her)\b", re.IGNORECASE)
 _EN_POSSESSIVE = re.compile(r"\b(its|their|his|her)\b", re.IGNORECASE)
 _SHORT_ZH_CHARS = 6

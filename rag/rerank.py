@@ -387,10 +387,10 @@ class SentenceReranker:
     def _cover_lines(self, question: str, asked: _Question, passages: list[Passage], when: bool,
                      writers: bool) -> list[ScoredSentence]:
         """When a report was published, who wrote or who issued it: the cover line its date is read from,
-        its cover's analyst lines, or else its running header (which names the issuer on every page) or the
-        disclaimer's "本报告由…编制" or the cover line naming the issuer, of the reports the question names or else those the best passages come
-        from, as a full answer; unless the question names more than the report ("哪家机构发布的报告显示全球经济
-        放缓" asks whose report a body sentence cites)."""
+        its cover's analyst lines, or else its running header (which names the issuer on every page), its
+        disclaimer's "本报告由…编制" or its cover line naming the firm; of the reports the question names or else
+        those of the best passages, as a full answer; unless the question names more than the report
+        ("哪家机构发布的报告显示全球经济放缓" asks whose report a body sentence cites)."""
         lines = []
         named = set(tokenize(question)) - _authorship_terms()
         for record in self._asked_reports(asked, passages):

@@ -224,9 +224,11 @@ def report_issuer_span(doc: Document) -> tuple[int, int] | None:
     """Where the report says who issued it: the disclaimer's sentence saying who made it, else the first
     cover line with a firm's name."""
     made = _MADE_BY.search(doc.text)
-    if made:
-        return next((span for span in sentence_spans(doc.text, doc.text.rfind("\n", 0, made.start()) + 1,
-                                                     len(doc.text)) if span[1] > made.start()), None)
+    if made:   # its sentence, within its line
+        line_end = doc.text.find("\n", made.end())
+        spans = sentence_spans(doc.text, doc.text.rfind("\n", 0, made.start()) + 1,
+                               len(doc.text) if line_end < 0 else line_end)
+        return next((span for span in spans if span[1] > made.start()), None)
     line = next((line for line in _lines(doc, limit=_DATE_HEAD_LINES) if _ISSUER_LINE.search(line.text)), None)
     return (line.start, line.end) if line else None
 
