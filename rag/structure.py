@@ -245,10 +245,15 @@ _AUTHOR_LINE_GAP = 3      # lines between two author lines of one block (licence
 def report_author_lines(doc: Document) -> tuple[int, int] | None:
     """Where the cover names the report's authors: its first block of analyst / author lines, with the
     details (licence numbers, contacts, further names with their roles) between and after them."""
-    lines = _lines(doc, limit=_AUTHOR_HEAD_LINES)
+    block = _author_block(_lines(doc, limit=_AUTHOR_HEAD_LINES))
+    return (block[0].start, block[-1].end) if block else None
+
+
+def _author_block(lines: list[_Line]) -> list[_Line]:
+    """The cover lines of the first block of author lines and their details (see report_author_lines)."""
     named = [number for number, line in enumerate(lines) if _AUTHOR_LINE.match(line.text)]
     if not named:
-        return None
+        return []
     last = named[0]
     for number in named[1:]:
         if number - last > _AUTHOR_LINE_GAP:
@@ -256,7 +261,7 @@ def report_author_lines(doc: Document) -> tuple[int, int] | None:
         last = number
     while last + 1 < len(lines) and _AUTHOR_DETAIL.search(lines[last + 1].text):
         last += 1
-    return lines[named[0]].start, lines[last].end
+    return lines[named[0]:last + 1]
 
 
 _NAME_END = re.compile(r"[,，(（·|;；]")   # what follows a name on its line: a title, a role, contacts
@@ -267,12 +272,8 @@ _DETAIL_LINE = re.compile(r"(执业|资格|证书|编号|邮箱|电话|手机|e-
 def author_entries(doc: Document) -> list[tuple[str, int, int]]:
     """Each person the cover's author block names, with the span of their line widened to the detail
     lines under it (licence number, e-mail): (name, start, end)."""
-    block = report_author_lines(doc)
-    if not block:
-        return []
-    lines = [line for line in _lines(doc, limit=_AUTHOR_HEAD_LINES) if block[0] <= line.start < block[1]]
     entries: list[tuple[str, int, int]] = []
-    for line in lines:
+    for line in _author_block(_lines(doc, limit=_AUTHOR_HEAD_LINES)):
         if _DETAIL_LINE.match(line.text) and entries:
             entries[-1] = (entries[-1][0], entries[-1][1], line.end)
             continue
