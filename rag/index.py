@@ -104,6 +104,18 @@ class ReportIndex:
             index.retokenize()
         return index
 
+    @staticmethod
+    def recorded_embedding(folder: Path) -> tuple[str, str] | None:
+        """(model, backend tag) of the index in `folder` from its manifest alone; None when there is none."""
+        generation = current_generation(folder)
+        if generation is None:
+            return None
+        try:
+            manifest = json.loads((generation / "manifest.json").read_text(encoding="utf-8"))
+            return manifest["model"], manifest.get("backend", "torch")
+        except (OSError, ValueError, KeyError):
+            return None   # unreadable: loading it says why
+
     def has_unsaved_changes(self) -> bool:
         return bool(self._changed)
 

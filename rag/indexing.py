@@ -19,7 +19,7 @@ from typing import Callable
 import numpy as np
 
 from .chunking import CHUNKER_VERSION, chunk_report
-from .embeddings import Embedder
+from .embeddings import Embedder, default_backend
 from .index import DocumentRecord, IndexUnavailable, ReportIndex, current_generation, write_lock
 from .keyword import tokenize
 from .loaders import LoadError, file_id, load_document
@@ -79,7 +79,8 @@ def index_paths(paths: list[Path], settings: Settings, embedder: Embedder | None
     started = time.perf_counter()
     summary = IndexSummary()
     folder = settings.index_dir
-    embedder = embedder or Embedder(settings.model)
+    embedder = embedder or Embedder(settings.model, backend=default_backend(
+        settings.model, None if rebuild else ReportIndex.recorded_embedding(folder)))
     with write_lock(folder):
         index = _open_index(folder, embedder, rebuild)
         files = find_report_files(paths, names_from)

@@ -5,7 +5,8 @@ import time
 
 from .answer import AnswerExtractor, abstention_message
 from .embeddings import Embedder
-from .index import ReportIndex
+from .index import IndexUnavailable, ReportIndex
+from .onnx_backend import backend_of_tag
 from .rerank import SentenceReranker
 from .retrieval import Retriever
 from .schema import Answer
@@ -19,7 +20,8 @@ class QuestionError(ValueError):
 class ReportQA:
     def __init__(self, index: ReportIndex, embedder: Embedder, settings: Settings):
         if embedder.embedding != index.embedding:
-            raise ValueError(f"index was built with {index.embedding}, embedder is {embedder.embedding}")
+            raise IndexUnavailable(f"the index was built with {index.embedding}, this run embeds with {embedder.embedding}; "
+                                   f"rebuild it with: python -m rag index --rebuild --index {settings.index_dir}")
         self.index = index
         self.embedder = embedder
         self.settings = settings
@@ -32,8 +34,8 @@ class ReportQA:
         """Load the index in settings.index_dir with the model it was built with."""
         index = ReportIndex.load(settings.index_dir)
         if embedder is None or embedder.embedding != index.embedding:
-            model, backend = index.embedding
-            embedder = Embedder(model, backend=backend)
+            model, tag = index.embedding
+            embedder = Embedder(model, backend=backend_of_tag(tag))
         return cls(index, embedder, settings)
 
     def warm_up(self) -> "ReportQA":

@@ -13,7 +13,7 @@ import pytest
 from pdf_factory import write_content_bomb_pdf, write_pdf, write_placed_pdf
 from rag.embeddings import Embedder
 from rag.evaluation import judge, summarise
-from rag.index import IndexUnavailable, ReportIndex, write_lock
+from rag.index import IndexUnavailable, ReportIndex, current_generation, write_lock
 from rag.indexing import index_paths
 from rag.keyword import tokenize
 from rag.qa import QuestionError, ReportQA
@@ -657,16 +657,41 @@ def test_a_different_model_or_backend_is_refused_not_mixed(corpus_index, embedde
     for other in (Embedder(model_name=str(ROOT / "no-such-model")), Embedder(backend="torch")):
         with pytest.raises(IndexUnavailable, match="--rebuild"):
             index_paths([ROOT / "corpus"], corpus_index, other)
-    assert ReportIndex.load(corpus_index.index_dir).embedding == (embedder.model_name, "onnx")
+    assert ReportIndex.load(corpus_index.index_dir).embedding == (embedder.model_name, "onnx-int8:2")
+
+
+def test_an_index_goes_on_with_the_backend_it_was_built_with(tmp_path, monkeypatch):
+    """A new default backend must not make an existing index unusable; an index made by an earlier int8
+    recipe is refused, not searched with vectors of another."""
+    monkeypatch.delenv("RAG_BACKEND", raising=False)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(ROOT / "corpus" / "global-ev-battery-report.md", corpus)
+    settings = replace(Settings(), index_dir=tmp_path / "index")
+    index_paths([corpus], settings, Embedder(backend="onnx"))
+    (corpus / "note.md").write_text("# Note\n\nThe Velmora terminal handled 6,420 containers a day.\n", "utf-8")
+    assert index_paths([corpus], settings).added == ["note.md"]
+    assert ReportIndex.load(settings.index_dir).embedding[1] == "onnx"
+    qa = ReportQA.open(settings)
+    assert qa.embedder.backend == "onnx" and "6,420" in qa.ask("How many containers did Velmora handle a day?").answer[0].text
+
+    manifest_file = current_generation(settings.index_dir) / "manifest.json"
+    data = json.loads(manifest_file.read_text("utf-8"))
+    manifest_file.write_text(json.dumps({**data, "backend": "onnx-int8"}), "utf-8")   # the first int8 recipe's tag
+    (corpus / "note.md").write_text("# Note\n\nThe terminal handled 7,000 containers a day.\n", "utf-8")
+    with pytest.raises(IndexUnavailable, match="--rebuild"):
+        index_paths([corpus], settings)
+    with pytest.raises(IndexUnavailable, match="--rebuild"):
+        ReportQA.open(settings)
 
 
 def test_the_onnx_backends_agree_with_pytorch(embedder):
     texts = [q["question"] for q in QUESTIONS] + [(ROOT / "corpus" / name).read_text("utf-8")[:600]
                                                  for name in sorted(p.name for p in (ROOT / "corpus").glob("*.md"))]
     torch = Embedder(backend="torch").embed_passages(texts)
-    assert embedder.backend == "onnx"
-    assert float((embedder.embed_passages(texts) * torch).sum(axis=1).min()) > 0.999
-    assert float((Embedder(backend="onnx-int8").embed_passages(texts) * torch).sum(axis=1).min()) > 0.98
+    assert embedder.backend == "onnx-int8"
+    assert float((Embedder(backend="onnx").embed_passages(texts) * torch).sum(axis=1).min()) > 0.999
+    assert float((embedder.embed_passages(texts) * torch).sum(axis=1).min()) > 0.995
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
