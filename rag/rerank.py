@@ -63,6 +63,10 @@ _SIMILARITY_CHARS = 120   # a sentence's opening says what it is about; its tail
 _DATE_WORDS = {"时间", "日期", "date", "time"}
 _PLACE_WORDS = {"地点", "地方", "location", "place"}
 _NUMBER_WORDS = {"数量", "数目", "持续时间", "number"}
+# "推荐哪些公司", "which stocks does it recommend": the answer lists their names, seldom the word itself
+_ASKS_COMPANIES = re.compile(r"(哪些|哪几家|哪家|哪一家)(上市)?(公司|企业|标的|个股)|"
+                            r"\b(which|what)\s+(\w+\s+)?(companies|stocks|firms|names)\b", re.IGNORECASE)
+_COMPANY_WORDS = {"公司", "企业", "标的", "个股", "上市", "上市公司", "company", "stock", "firm", "name"}
 # the start (after indentation) of a line with words in it, not a "---" rule or a row of numbers
 _WORDS_LINE = re.compile(r"^[^\S\n]*(?=[^\n]*[A-Za-z\u3400-\u9fff])", re.MULTILINE)
 _SECTION_NAME_TERMS = 4   # a question naming more than this is about more than a section
@@ -451,7 +455,8 @@ class SentenceReranker:
         wants_date = bool(_ASKS_DATE.search(question))
         wants_place = bool(_ASKS_PLACE.search(question))
         kind_words = (_NUMBER_WORDS if wants_number else set()) | (_DATE_WORDS if wants_date else set()) | \
-                     (_PLACE_WORDS if wants_place else set())
+                     (_PLACE_WORDS if wants_place else set()) | \
+                     (_COMPANY_WORDS if _ASKS_COMPANIES.search(question) else set())
         groups = dict.fromkeys(tuple(t for t in group if t not in kind_words) for group in term_groups(question))
         idf = {t: bm25.term_idf(t) for group in groups for t in group}
         concepts = [(group, _concept_weight(group, idf, bm25.vocabulary) *

@@ -37,6 +37,8 @@ _GROUPS = [
     ["市场份额", "市占率", "market share"],
     ["资产负债率", "debt to asset ratio", "debt-to-asset ratio"],
     ["目标价", "target price", "price target"],
+    # what a broker report recommends is what it "建议关注" (watch), its 推荐 list
+    ["建议关注", "推荐", "recommend", "recommended", "recommends"],
     ["评级", "投资评级", "rating", "investment rating"],
     ["增速", "增长率", "增长速度", "growth rate"],
     ["国内生产总值", "gdp"],

@@ -91,6 +91,17 @@ def test_a_question_about_the_disclaimer_is_answered_from_it(qa):
     assert issuer.answerable and "本报告由北溟证券股份有限公司" in issuer.answer[0].text
 
 
+def test_what_a_report_recommends_is_its_watch_list(qa):
+    """推荐 / recommend is what a broker report says "建议关注"; "which companies" is answered by their names,
+    which seldom come with the word 公司 / companies."""
+    for question, names in [("AI视频报告推荐哪些公司？", "幻维科技、墨相智能"),
+                            ("Which companies does the AI video report recommend?", "幻维科技、墨相智能"),
+                            ("What does the semiconductor report recommend?", "玄芯半导体、曜石存储"),
+                            ("Which stocks does the semiconductor report recommend?", "玄芯半导体、曜石存储")]:
+        answer = qa.ask(question)
+        assert answer.answerable and "建议关注" in answer.answer[0].text and names in answer.answer[0].text, question
+
+
 def test_when_a_report_was_published_is_answered_from_its_date_line(qa):
     """Not from some sentence saying that something was published: the cover line the report's date is read from."""
     for name, line in [("2026-semiconductor-outlook.txt", "报告日期：2026年1月20日"),
