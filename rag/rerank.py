@@ -125,6 +125,7 @@ class ScoredSentence:
     coverage: float        # key-term weight held (terms in context at a discount), or dense similarity
     satisfies: bool        # holds the asked type (number/date) and the numbers the question names
     cross_lingual: bool
+    anchored: bool = True  # across languages: holds the names among the question's anchors
 
 
 @dataclass
@@ -149,6 +150,8 @@ class _Question:
     words: set[str]                   # its search terms and those of the other names of its figures
     defined: str                      # the term a "what is X" question asks about
     unknown_names: set[str]           # names no report in its language uses ("CATL"): it is about something else
+    named_anchors: list[frozenset[str]]   # anchors that are names in its own script (玄芯半导体, "Kestrel"):
+                                          # a sentence in the other language holds them only by writing them
 
 
 def _concept_weight(group: tuple[str, ...], idf: dict[str, float], vocabulary: dict[str, int]) -> float:
@@ -462,11 +465,12 @@ class SentenceReranker:
         concepts = [(group, _concept_weight(group, idf, bm25.vocabulary) *
                      (self.settings.aspect_weight if group[-1] in _ASPECT_WORDS else 1.0)) for group in groups if group]
         rarest = max((w for group, w in concepts if any(t in bm25.vocabulary for t in group)), default=0.0)
+        anchors = [frozenset(group) for group, w in concepts if w >= self.settings.anchor_idf_share * rarest
+                   and any(t in bm25.vocabulary for t in group) and _can_anchor(group)]
         return _Question(
             idf=idf,
             concepts=concepts,
-            anchors=[frozenset(group) for group, w in concepts if w >= self.settings.anchor_idf_share * rarest
-                     and any(t in bm25.vocabulary for t in group) and _can_anchor(group)],
+            anchors=anchors,
             numbers=_numbers(question),
             years=_years(question),
             figures=set(figure_mentions(question)),
@@ -485,6 +489,9 @@ class SentenceReranker:
             words=set(idf).union(*(other for alias in aliases_in(question) for other in alias.alternatives)),
             defined=_defined_term(question),
             unknown_names={w for w in _names_in(question) if w not in bm25.vocabulary},
+            named_anchors=[anchor for anchor in anchors if any(HAN.match(t) for t in anchor)
+                           and not any(anchor & alias.terms for alias in aliases_in(question))] if is_chinese(question)
+                          else [anchor for anchor in anchors if anchor & _names_in(question)],
         )
 
     def _score_passage(self, asked: _Question, passage: Passage, record: DocumentRecord) -> list[ScoredSentence]:
@@ -534,8 +541,9 @@ class SentenceReranker:
             asks_back = _ASKS_BACK.search(sentence) is not None or bool(_WONDERS.search(sentence))
             type_ok = type_ok and self._names_asked_figure(asked, sentence, credit) and \
                 (asked.role is None or bool(asked.role.search(sentence)))
+            anchored = not cross_lingual or all(any(credit[t] for t in anchor) for anchor in asked.named_anchors)
             items.append(ScoredSentence(chunk, start, end, score, coverage, type_ok and numbers_ok and not asks_back,
-                                        cross_lingual))
+                                        cross_lingual, anchored))
         return items
 
     @staticmethod
@@ -574,6 +582,7 @@ class SentenceReranker:
         similarities = embed(texts) @ query_vector
         low, high = self.settings.similarity_range
         for item, similarity in zip(items, similarities):
+            similarity *= 1.0 if item.anchored else self.settings.missing_anchor_factor
             # a sentence holding the question's terms by their other names or as shared names ("rating": 评级,
             # "AI", "video" in the title) holds them, however the model rates the pair
             item.coverage = max(float(similarity), item.coverage)

@@ -102,6 +102,15 @@ def test_what_a_report_recommends_is_its_watch_list(qa):
         assert answer.answerable and "建议关注" in answer.answer[0].text and names in answer.answer[0].text, question
 
 
+def test_a_company_named_in_chinese_is_not_answered_from_english_sentences_without_it(qa):
+    """The semiconductor report gives 玄芯半导体 no target price; the battery report's target prices belong to
+    other companies, which the model's similarity alone does not tell. A name written in Latin letters can be
+    held by an English sentence, and a word with an English name (评级: rating) is no name."""
+    assert not qa.ask("玄芯半导体的目标价是多少？").answerable
+    rating = qa.ask("Kestrel Power的评级是什么？")
+    assert rating.answerable and "Kestrel Power" in rating.answer[0].text and "Overweight" in rating.answer[0].text
+
+
 def test_when_a_report_was_published_is_answered_from_its_date_line(qa):
     """Not from some sentence saying that something was published: the cover line the report's date is read from."""
     for name, line in [("2026-semiconductor-outlook.txt", "报告日期：2026年1月20日"),
