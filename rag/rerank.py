@@ -85,6 +85,7 @@ _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 # digits that count no quantity: a list item's number ("1. 玄芯半导体"), a model's name ("玄芯 X3", "C919", "FP16")
 _NO_QUANTITY = re.compile(rf"^[\s#*>]*({LIST_NUMBER})|(?<![A-Za-z])[A-Za-z]+-?\d[\dA-Za-z]*")
 # where a figure's data come from: its 资料来源 / Source line answers
+_SPEAKS_OF_REPORT = re.compile(r"报告|研报|\breports?\b", re.IGNORECASE)
 _ASKS_SOURCE = re.compile(r"来源|出处|出自|\bsources?\b|\bcome from\b", re.IGNORECASE)
 # what a figure shows: "图表3显示了什么", "What does Table 1 show?"
 _ASKS_FIGURE_CONTENT = re.compile(r"显示|展示|反映|说明|内容|\b(show|shows|depict|depicts|illustrate|illustrates)\b",
@@ -150,6 +151,7 @@ class _Question:
     words: set[str]                   # its search terms and those of the other names of its figures
     defined: str                      # the term a "what is X" question asks about
     unknown_names: set[str]           # names no report in its language uses ("CATL"): it is about something else
+    speaks_of_report: bool            # says "报告" / "report": may call one by its title ("AI视频报告")
     named_anchors: list[frozenset[str]]   # anchors that are names in its own script (玄芯半导体, "Kestrel"):
                                           # a sentence in the other language holds them only by writing them
 
@@ -366,12 +368,15 @@ class SentenceReranker:
         report?") is answered by the section's opening paragraph or list, in the reports it names or else
         those of the best passages. A section name counts in either language ("risks" names 风险提示)."""
         named = set(asked.idf) - _section_asking_terms()
-        if not named or len(named) > _SECTION_NAME_TERMS:
-            return []
         openings = []
         for record in self._asked_reports(asked, passages):
-            naming = asked.naming.get(record.document.name)   # a report named ("the AI video report") ...
-            own = named - naming - set(tokenize(record.title)) if naming else named   # ... by its name and title
+            # the words a question calls the report by ("the AI video report", "AI视频报告": its file name or
+            # title) name no section
+            naming = asked.naming.get(record.document.name, set()) | \
+                (set(tokenize(record.title)) if record.document.name in asked.naming or asked.speaks_of_report else set())
+            own = named - naming
+            if not own or len(own) > _SECTION_NAME_TERMS:
+                continue
             fitting = [(len(heading - terms), s) for s in record.sections if s.kind == "body"
                        for heading in [_heading_terms(s.heading)] for terms in [_in_heading(own, heading, asked.aliases)]
                        if terms and terms <= heading and 2 * len(terms) >= len(heading)]   # it names most of the heading
@@ -489,6 +494,7 @@ class SentenceReranker:
             words=set(idf).union(*(other for alias in aliases_in(question) for other in alias.alternatives)),
             defined=_defined_term(question),
             unknown_names={w for w in _names_in(question) if w not in bm25.vocabulary},
+            speaks_of_report=bool(_SPEAKS_OF_REPORT.search(question)),
             named_anchors=[anchor for anchor in anchors if any(HAN.match(t) for t in anchor)
                            and not any(anchor & alias.terms for alias in aliases_in(question))] if is_chinese(question)
                           else [anchor for anchor in anchors if anchor & _names_in(question)],

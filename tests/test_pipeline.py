@@ -180,6 +180,9 @@ def test_a_section_named_in_another_language_is_answered_by_its_opening(qa):
     answer = qa.ask("What are the risks of the semiconductor report?")
     assert answer.answerable and answer.citations[0].doc == "2026-semiconductor-outlook.txt"
     assert answer.answer[0].text.startswith("1. 下游AI应用商业化不及预期") and answer.citations[0].section == "第五章 风险提示"
+    # a report called by its title ("AI视频报告"), a section by its other name (核心观点: 报告摘要)
+    views = qa.ask("AI视频报告的核心观点是什么？")
+    assert views.answer[0].text.startswith("**视频时长达到 60 秒") and views.citations[0].section == "报告摘要"
     # a question about a topic a heading also names ("推理需求") asks about the topic, not for the section
     assert qa.ask("推理需求有什么特点？").answer[0].text.startswith('推理需求的特点是"长尾、分散、对延迟敏感"')
     assert qa.ask("国产芯片份额提升的原因有哪些？").answer[0].text.startswith("推动份额提升的因素包括")
