@@ -40,6 +40,10 @@ _NAMES_FIGURE = re.compile(r"(比例|占比|增速|增长率|出生率|规模|�
 # stated in many ways ("造成10人死亡", "同比增长5.1%")
 _NAMED_FIGURE = re.compile(r"出生率|死亡率|失业率|目标价|产量|销量|交付量|营收|(出口|进口|出货|装机|成交|保有|发电|用电)量|票房|"
                            r"收入|利润|市值")
+# "价格下降了多少": the size of a change, stated in a clause saying how something changed ("较 0.60元/秒下降约
+# 42%", "从5月的55.5%降至10月的50.4%"), not in a sentence saying prices fell beside other numbers
+_ASKS_CHANGE = re.compile(r"(下降|下跌|减少|降低|增长|上涨|提升|提高|增加|回落|上升)了?约?(多少|几)")
+_CHANGE = re.compile(r"下降|下跌|减少|降低|增长|上涨|提升|提高|增加|回落|上升|下滑|[降增升涨跌]至|[降增涨跌]幅|同比|环比|[+＋-－]\d")
 # who directed or starred: a sentence naming people without the part they played ("张译王俊凯上演…") is no answer
 _ROLES = [(re.compile(r"导演|执导|\bdirect(ed|or)\b", re.IGNORECASE), re.compile(r"导演|执导|\bdirect", re.IGNORECASE)),
           (re.compile(r"主演|谁演|\bstarr?(ed|ing)\b", re.IGNORECASE),
@@ -151,6 +155,7 @@ class _Question:
     words: set[str]                   # its search terms and those of the other names of its figures
     defined: str                      # the term a "what is X" question asks about
     unknown_names: set[str]           # names no report in its language uses ("CATL"): it is about something else
+    changed: str                      # what a "by how much did it change" question asks about (价格下降了多少: 价格)
     speaks_of_report: bool            # says "报告" / "report": may call one by its title ("AI视频报告")
     named_anchors: list[frozenset[str]]   # anchors that are names in its own script (玄芯半导体, "Kestrel"):
                                           # a sentence in the other language holds them only by writing them
@@ -166,6 +171,21 @@ def _can_anchor(group: tuple[str, ...]) -> bool:
     """Numbers and lone Chinese characters (给, 被) say too little to decide what a sentence is about."""
     word = group[-1]
     return not word.replace(".", "").isdigit() and not (len(word) == 1 and HAN.match(word))
+
+
+def _changed_thing(question: str) -> str:
+    """The word before the change a question asks the size of ("价格下降了多少": 价格), or ""."""
+    asked = _ASKS_CHANGE.search(question)
+    words = tokenize(question[:asked.start()]) if asked else []
+    return words[-1] if words else ""
+
+
+def _states_change(asked: "_Question", sentence: str) -> bool:
+    """A clause saying how the asked thing changed (the thing in it or the clause before) holds the value,
+    or the clause after it does."""
+    clauses = _CLAUSE.split(fold(sentence))
+    return any(_holds_asked_kind(asked, "，".join(clauses[i:i + 2])) for i, clause in enumerate(clauses)
+               if _CHANGE.search(clause) and asked.changed in "，".join(clauses[max(i - 1, 0):i + 1]))
 
 
 def _holds_asked_kind(asked: _Question, sentence: str) -> bool:
@@ -494,6 +514,7 @@ class SentenceReranker:
             words=set(idf).union(*(other for alias in aliases_in(question) for other in alias.alternatives)),
             defined=_defined_term(question),
             unknown_names={w for w in _names_in(question) if w not in bm25.vocabulary},
+            changed=_changed_thing(question) if wants_number else "",
             speaks_of_report=bool(_SPEAKS_OF_REPORT.search(question)),
             named_anchors=[anchor for anchor in anchors if any(HAN.match(t) for t in anchor)
                            and not any(anchor & alias.terms for alias in aliases_in(question))] if is_chinese(question)
@@ -546,6 +567,7 @@ class SentenceReranker:
             coverage = (held + 0.5 * names_figure) * (1.0 if anchors_ok else self.settings.missing_anchor_factor)
             asks_back = _ASKS_BACK.search(sentence) is not None or bool(_WONDERS.search(sentence))
             type_ok = type_ok and self._names_asked_figure(asked, sentence, credit) and \
+                (not asked.changed or _states_change(asked, sentence)) and \
                 (asked.role is None or bool(asked.role.search(sentence)))
             anchored = not cross_lingual or all(any(credit[t] for t in anchor) for anchor in asked.named_anchors)
             items.append(ScoredSentence(chunk, start, end, score, coverage, type_ok and numbers_ok and not asks_back,

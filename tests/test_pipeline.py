@@ -111,6 +111,13 @@ def test_a_company_named_in_chinese_is_not_answered_from_english_sentences_witho
     assert rating.answerable and "Kestrel Power" in rating.answer[0].text and "Overweight" in rating.answer[0].text
 
 
+def test_how_much_something_changed_is_answered_by_the_clause_stating_the_change(qa):
+    """"价格下降了多少": the 42% of "较灵影 1.5 的 0.60元/秒下降约 42%", not a sentence saying prices fell beside
+    other numbers ("60 秒时长与 1080P 画质…，价格下降显著降低了…") or another figure's change ("占比…提升至 70%")."""
+    answer = qa.ask("AI视频生成的价格下降了多少？")
+    assert answer.answerable and "下降约 42%" in answer.answer[0].text
+
+
 def test_when_a_report_was_published_is_answered_from_its_date_line(qa):
     """Not from some sentence saying that something was published: the cover line the report's date is read from."""
     for name, line in [("2026-semiconductor-outlook.txt", "报告日期：2026年1月20日"),
