@@ -43,7 +43,7 @@ _NAMED_FIGURE = re.compile(r"出生率|死亡率|失业率|目标价|产量|销�
 # "价格下降了多少": the size of a change, stated in a clause saying how something changed ("较 0.60元/秒下降约
 # 42%", "从5月的55.5%降至10月的50.4%"), not in a sentence saying prices fell beside other numbers
 _ASKS_CHANGE = re.compile(r"(下降|下跌|减少|降低|增长|上涨|提升|提高|增加|回落|上升)了?约?(多少|几)")
-_CHANGE = re.compile(r"下降|下跌|减少|降低|增长|上涨|提升|提高|增加|回落|上升|下滑|[降增升涨跌]至|[降增涨跌]幅|同比|环比|[+＋-－]\d")
+_CHANGE = re.compile(r"下降|下跌|减少|降低|增长|上涨|提升|提高|增加|回落|上升|下滑|[降增升涨跌]至|[降增涨跌]幅|同比|环比|(?<![\d.])[+＋\-－]\d")
 # who directed or starred: a sentence naming people without the part they played ("张译王俊凯上演…") is no answer
 _ROLES = [(re.compile(r"导演|执导|\bdirect(ed|or)\b", re.IGNORECASE), re.compile(r"导演|执导|\bdirect", re.IGNORECASE)),
           (re.compile(r"主演|谁演|\bstarr?(ed|ing)\b", re.IGNORECASE),
@@ -181,11 +181,14 @@ def _changed_thing(question: str) -> str:
 
 
 def _states_change(asked: "_Question", sentence: str) -> bool:
-    """A clause saying how the asked thing changed (the thing in it or the clause before) holds the value,
-    or the clause after it does."""
-    clauses = _CLAUSE.split(fold(sentence))
+    """A clause saying how something changed holds the value, or the clause after it does; when the sentence
+    names the asked thing, a clause saying how that thing changed (the thing in it or the clause before).
+    A sentence not naming it may name it otherwise (地区生产总值 for 经济)."""
+    folded = fold(sentence)
+    clauses = _CLAUSE.split(folded)
+    about = asked.changed in folded
     return any(_holds_asked_kind(asked, "，".join(clauses[i:i + 2])) for i, clause in enumerate(clauses)
-               if _CHANGE.search(clause) and asked.changed in "，".join(clauses[max(i - 1, 0):i + 1]))
+               if _CHANGE.search(clause) and (not about or asked.changed in "，".join(clauses[max(i - 1, 0):i + 1])))
 
 
 def _holds_asked_kind(asked: _Question, sentence: str) -> bool:
