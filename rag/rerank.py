@@ -187,8 +187,13 @@ def _states_change(asked: "_Question", sentence: str) -> bool:
     folded = fold(sentence)
     clauses = _CLAUSE.split(folded)
     about = asked.changed in folded
-    return any(_holds_asked_kind(asked, "，".join(clauses[i:i + 2])) for i, clause in enumerate(clauses)
-               if _CHANGE.search(clause) and (not about or asked.changed in "，".join(clauses[max(i - 1, 0):i + 1])))
+    return _value_in_clause_or_next(asked, clauses, [
+        i for i, clause in enumerate(clauses)
+        if _CHANGE.search(clause) and (not about or asked.changed in "，".join(clauses[max(i - 1, 0):i + 1]))])
+
+
+def _value_in_clause_or_next(asked: "_Question", clauses: list[str], chosen: list[int]) -> bool:
+    return any(_holds_asked_kind(asked, "，".join(clauses[i:i + 2])) for i in chosen)
 
 
 def _holds_asked_kind(asked: _Question, sentence: str) -> bool:
@@ -590,7 +595,7 @@ class SentenceReranker:
             return False
         clauses = _CLAUSE.split(folded)
         naming = [i for i, clause in enumerate(clauses) if any(name in clause for name in asked.figure_names)]
-        return not naming or any(_holds_asked_kind(asked, "，".join(clauses[i:i + 2])) for i in naming)
+        return not naming or _value_in_clause_or_next(asked, clauses, naming)
 
     def _credit_aliases(self, aliases: tuple[Alias, ...], terms: frozenset[str], context: set[str],
                         credit: dict[str, float]) -> None:
