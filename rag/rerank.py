@@ -88,8 +88,9 @@ _HAS_DATE = re.compile(r"\d{1,4}\s*(年|月|日|号)|[一二三四]季度|\b(19|
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 # digits that count no quantity: a list item's number ("1. 玄芯半导体"), a model's name ("玄芯 X3", "C919", "FP16")
 _NO_QUANTITY = re.compile(rf"^[\s#*>]*({LIST_NUMBER})|(?<![A-Za-z])[A-Za-z]+-?\d[\dA-Za-z]*")
-# where a figure's data come from: its 资料来源 / Source line answers
+# a question saying 报告 / report may call one by its title ("AI视频报告的核心观点")
 _SPEAKS_OF_REPORT = re.compile(r"报告|研报|\breports?\b", re.IGNORECASE)
+# where a figure's data come from: its 资料来源 / Source line answers
 _ASKS_SOURCE = re.compile(r"来源|出处|出自|\bsources?\b|\bcome from\b", re.IGNORECASE)
 # what a figure shows: "图表3显示了什么", "What does Table 1 show?"
 _ASKS_FIGURE_CONTENT = re.compile(r"显示|展示|反映|说明|内容|\b(show|shows|depict|depicts|illustrate|illustrates)\b",
