@@ -111,8 +111,7 @@ class ReportIndex:
         if generation is None:
             return None
         try:
-            manifest = json.loads((generation / "manifest.json").read_text(encoding="utf-8"))
-            return manifest["model"], manifest.get("backend", "torch")
+            return _embedding_of(json.loads((generation / "manifest.json").read_text(encoding="utf-8")))
         except (OSError, ValueError, KeyError):
             return None   # unreadable: loading it says why
 
@@ -176,8 +175,8 @@ class ReportIndex:
     # --- reading ------------------------------------------------------------------------------
     @property
     def embedding(self) -> tuple[str, str]:
-        """(model, backend) the vectors came from; indexes written before backends existed used torch."""
-        return self.manifest["model"], self.manifest.get("backend", "torch")
+        """(model, backend tag) the vectors came from."""
+        return _embedding_of(self.manifest)
 
     @property
     def chunk_rows(self) -> list[Chunk]:
@@ -250,6 +249,11 @@ class ReportIndex:
         self._row_reports = None
         self._statement_rows = None
         self._sentences.clear()
+
+
+def _embedding_of(manifest: dict) -> tuple[str, str]:
+    """(model, backend tag) a manifest records; indexes written before backends existed used torch."""
+    return manifest["model"], manifest.get("backend", "torch")
 
 
 def section_at(record: DocumentRecord, offset: int) -> list[str]:
