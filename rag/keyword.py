@@ -18,9 +18,14 @@ from scipy import sparse
 
 from .textnorm import fold
 
-TOKENIZER_VERSION = "jieba-sstem-v4"   # stored with an index: its BM25 terms are re-derived when this changes
-_TOKEN = re.compile(r"[a-z]+(?:['’][a-z]+)?|\d+(?:\.\d+)?%?|[\u3400-\u9fff]+")
-_STOPWORDS = set(
+TOKENIZER_VERSION = "jieba-sstem-v5"   # stored with an index: its BM25 terms are re-derived when this changes
+# a name of letters and digits ("hbm3", "c919", "5g") and a hyphenated word ("solid-state") are cut into their
+# parts, and the name is a token too
+_TOKEN = re.compile(r"[a-z\d]+(?:-[a-z\d]+)+|[a-z\d]*(?:[a-z]\d|\d[a-z])[a-z\d]*(?:['’]s)?|[a-z]+(?:['’][a-z]+)?|"
+                    r"\d+(?:\.\d+)?%?|[\u3400-\u9fff]+")
+_NAME_WITH_DIGITS = re.compile(r"[a-z\d]*(?:[a-z]\d|\d[a-z])[a-z\d]*")
+_PARTS = re.compile(r"[a-z]+|\d+")
+_FUNCTION_WORDS = set(
     "的 了 是 在 和 与 及 或 等 对 为 将 会 将会 也 而 并 其 之 以 于 中 上 下 这 那 有 被 从 到 由 把 让 就 都 又 "
     "吗 呢 吧 啊 么 什么 哪些 哪个 哪 怎么 怎样 如何 多少 几 是否 为何 为什么 请问 根据 报告 本报告 该 "
     "有何 有哪些 情况 特点 方面 是什么 分别 各家 各 看 看法 怎么看 观点 谈谈 介绍 一下 说说 "
@@ -29,12 +34,15 @@ _STOPWORDS = set(
     "哪支 哪国 哪座 哪所 哪部 哪种 哪类 哪项 哪条 哪场 哪届 哪次 哪名 哪月 "
     "a an the of in on at to for from by with and or is are was were be been being what which who whom whose "
     "how many much when where why does do did has have had it its this that these those as according report "
-    "please give based shown than into about per fy "
-    # how a question is to be answered, not what it is about ("answer in USD millions using only the
-    # details shown in the income statement")
-    "answer response respond question provide state stated explain rely relying using use only detail "
-    "information within drawing conclusion following best ability abilities primarily usd".split()
+    "than into about per fy will would shall should can could might must".split()
 )
+# how a question is to be answered, not what it is about ("answer in USD millions using only the details shown
+# in the income statement"); within a hyphenated word they are its content ("solid-state", "user-based")
+_INSTRUCTION_WORDS = set(
+    "please give based shown answer response respond question provide state stated explain rely relying using use "
+    "only detail information within drawing conclusion following best ability abilities primarily usd".split()
+)
+_STOPWORDS = _FUNCTION_WORDS | _INSTRUCTION_WORDS
 
 
 @functools.cache
@@ -61,9 +69,25 @@ def term_groups(text: str) -> list[list[str]]:
                 group = [t for t in _search_grams(jieba.dt.FREQ, word) if t not in _STOPWORDS]
                 if group:
                     groups.append(group)
-        elif piece not in _STOPWORDS and (word := _singular(piece)) not in _STOPWORDS:
-            groups.append([word])
+        elif "-" in piece:
+            for part in piece.split("-"):
+                groups += _word_groups(part, _FUNCTION_WORDS)
+        else:
+            groups += _word_groups(piece, _STOPWORDS)
     return groups
+
+
+def _word_groups(word: str, stopwords: set[str]) -> list[list[str]]:
+    """A Latin word or number as one concept; a name of letters and digits is held by its parts or whole. A
+    model's number says little alone ("hbm3": 3 is in "3,050"); a quantity's or a fiscal year's is the point
+    ("128gb", "fy2018")."""
+    if _NAME_WITH_DIGITS.fullmatch(word := re.sub(r"['’]s$", "", word)):
+        parts = _PARTS.findall(word)
+        letters = [t for part in parts if part.isalpha() and (t := _singular(part)) not in stopwords]
+        digits = [part for i, part in enumerate(parts) if part.isdigit() and (i == 0 or not letters)]
+        return [[*letters, *digits, word]]
+    singular = _singular(word)
+    return [] if word in stopwords or singular in stopwords else [[singular]]
 
 
 def _search_grams(frequencies: dict[str, int], word: str) -> list[str]:

@@ -86,8 +86,10 @@ _HAS_DATE = re.compile(r"\d{1,4}\s*(年|月|日|号)|[一二三四]季度|\b(19|
                        r"January|February|March|April|May|June|July|August|September|October|November|December",
                        re.IGNORECASE)
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
-# digits that count no quantity: a list item's number ("1. 玄芯半导体"), a model's name ("玄芯 X3", "C919", "FP16")
-_NO_QUANTITY = re.compile(rf"^[\s#*>]*({LIST_NUMBER})|(?<![A-Za-z])[A-Za-z]+-?\d[\dA-Za-z]*")
+# digits that count no quantity: a model's or a quarter's name ("玄芯 X3", "C919", "FP16", "Q2"), a list item's
+# number ("1. 玄芯半导体")
+_NAME_WITH_DIGITS = r"(?<![A-Za-z])[A-Za-z]+-?\d[\dA-Za-z]*"
+_NO_QUANTITY = re.compile(rf"^[\s#*>]*({LIST_NUMBER})|{_NAME_WITH_DIGITS}")
 # a question saying 报告 / report may call one by its title ("AI视频报告的核心观点")
 _SPEAKS_OF_REPORT = re.compile(r"报告|研报|\breports?\b", re.IGNORECASE)
 # where a figure's data come from: its 资料来源 / Source line answers
@@ -158,8 +160,8 @@ class _Question:
     unknown_names: set[str]           # names no report in its language uses ("CATL"): it is about something else
     changed: str                      # what a "by how much did it change" question asks about (价格下降了多少: 价格)
     speaks_of_report: bool            # says "报告" / "report": may call one by its title ("AI视频报告")
-    named_anchors: list[frozenset[str]]   # anchors that are names in its own script (玄芯半导体, "Kestrel"):
-                                          # a sentence in the other language holds them only by writing them
+    named_anchors: list[frozenset[str]]   # anchors that are names (玄芯半导体, "Kestrel", "HBM3" in a Chinese
+                                          # question): a sentence in the other language holds them only by writing them
 
 
 def _concept_weight(group: tuple[str, ...], idf: dict[str, float], vocabulary: dict[str, int]) -> float:
@@ -321,6 +323,12 @@ def _years(text: str) -> set[str]:
 
 def _numbers(text: str) -> set[str]:
     return set(_NUMBER.findall(text.translate(_FULL_WIDTH_DIGITS)))
+
+
+def _asked_numbers(question: str) -> set[str]:
+    """The values a question names: a name's digits are none ("HBM3", "Q2"), except a fiscal year's ("FY2018")."""
+    names = re.findall(_NAME_WITH_DIGITS, question)
+    return _numbers(re.sub(_NAME_WITH_DIGITS, " ", question)) | {y for name in names for y in _years(name)}
 
 
 def is_chinese(text: str) -> bool:
@@ -505,7 +513,7 @@ class SentenceReranker:
             idf=idf,
             concepts=concepts,
             anchors=anchors,
-            numbers=_numbers(question),
+            numbers=_asked_numbers(question),
             years=_years(question),
             figures=set(figure_mentions(question)),
             wants_number=wants_number,
@@ -525,9 +533,9 @@ class SentenceReranker:
             unknown_names={w for w in _names_in(question) if w not in bm25.vocabulary},
             changed=_changed_thing(question) if wants_number else "",
             speaks_of_report=bool(_SPEAKS_OF_REPORT.search(question)),
-            named_anchors=[anchor for anchor in anchors if any(HAN.match(t) for t in anchor)
-                           and not any(anchor & alias.terms for alias in aliases_in(question))] if is_chinese(question)
-                          else [anchor for anchor in anchors if anchor & _names_in(question)],
+            named_anchors=[anchor for anchor in anchors if anchor & _names_in(question) or (
+                               is_chinese(question) and any(HAN.match(t) for t in anchor)
+                               and not any(anchor & alias.terms for alias in aliases_in(question)))],
         )
 
     def _score_passage(self, asked: _Question, passage: Passage, record: DocumentRecord) -> list[ScoredSentence]:

@@ -111,6 +111,17 @@ def test_a_company_named_in_chinese_is_not_answered_from_english_sentences_witho
     assert rating.answerable and "Kestrel Power" in rating.answer[0].text and "Overweight" in rating.answer[0].text
 
 
+def test_names_with_digits_and_hyphens_are_searched_whole(qa):
+    """"HBM3" had been cut into hbm + 3 (an English sentence's "3,050 GWh" held its 3 and was quoted first),
+    and "state", a stop word for "state the answer", left "solid-state" only its "solid"."""
+    hbm3 = qa.ask("HBM3什么时候量产？")
+    assert hbm3.answerable and "2026年第三季度实现HBM3产品的小批量供货" in hbm3.answer[0].text
+    solid_state = qa.ask("When will solid-state cells be produced?")
+    assert solid_state.answerable and any("semi-solid-state sample cells" in s.text for s in solid_state.answer)
+    assert not any("sodium-ion" in s.text for s in solid_state.answer)
+    assert tokenize("Please state the answer for FY2018 and Q2") == ["2018", "fy2018", "q", "q2"]
+
+
 def test_how_much_something_changed_is_answered_by_the_clause_stating_the_change(qa):
     """"价格下降了多少": the 42% of "较灵影 1.5 的 0.60元/秒下降约 42%", not a sentence saying prices fell beside
     other numbers ("60 秒时长与 1080P 画质…，价格下降显著降低了…") or another figure's change ("占比…提升至 70%")."""
