@@ -6,12 +6,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 from .index import DocumentRecord, ReportIndex, section_at
-from .rerank import ScoredSentence, is_chinese
+from .rerank import ScoredSentence
 from .schema import AnswerSentence, Citation
 from .sentences import list_or_paragraph_end
 from .settings import AnswerSettings
 from .structure import figure_mentions, table_header
-from .textnorm import squeeze
+from .textnorm import is_chinese, squeeze
 
 _MAX_FOLLOWING_CHARS = 1200   # how far a quote opening a list runs on into it
 

@@ -24,6 +24,7 @@ from .naming import ReportNames
 from .schema import Chunk, Document, Figure, PageSpan, Section
 from .sentences import sentence_spans
 from .structure import statement_pages
+from .textnorm import is_chinese
 
 INDEX_FORMAT = 1
 CURRENT = "CURRENT"
@@ -69,6 +70,7 @@ class ReportIndex:
         self._row_of_id: dict[int, int] | None = None
         self._row_reports: tuple[dict[str, int], np.ndarray] | None = None   # report -> ordinal; row -> ordinal
         self._statement_rows: dict[str, np.ndarray] | None = None   # financial statement -> rows inside it
+        self._chinese_rows: np.ndarray | None = None
         self._changed: set[str] = set()   # records upserted since loading: written anew on save
         self._sentences: dict[int, list[tuple[int, int, frozenset[str]]]] = {}
         self.generation = ""   # the generation folder it was loaded from or saved to
@@ -201,6 +203,13 @@ class ReportIndex:
         ordinal, row_reports = self._row_reports
         return np.isin(row_reports, [ordinal[name] for name in names if name in ordinal])
 
+    @property
+    def chinese_rows(self) -> np.ndarray:
+        """A mask over chunk_rows of the chunks written in Chinese."""
+        if self._chinese_rows is None:
+            self._chinese_rows = np.fromiter((is_chinese(c.text) for c in self.chunk_rows), bool, len(self.chunk_rows))
+        return self._chinese_rows
+
     def statement_rows(self, statements: set[str]) -> np.ndarray:
         """A mask over chunk_rows of the chunks on the pages of the financial statements named ("cash flows").
         Built on the first question naming one: it reads every report's lines once."""
@@ -248,6 +257,7 @@ class ReportIndex:
         self._row_of_id = None
         self._row_reports = None
         self._statement_rows = None
+        self._chinese_rows = None
         self._sentences.clear()
 
 

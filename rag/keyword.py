@@ -53,6 +53,11 @@ def _jieba():
     return jieba
 
 
+def in_dictionary(word: str) -> bool:
+    """A word jieba's dictionary knows: a Chinese word that is no new name (产能, 份额; not 玄芯)."""
+    return bool(_jieba().dt.FREQ.get(word))
+
+
 def tokenize(text: str) -> list[str]:
     """Search tokens: folded (width, case, spacing), Chinese cut for search, stop words dropped."""
     return [token for group in term_groups(text) for token in group]
@@ -78,14 +83,14 @@ def term_groups(text: str) -> list[list[str]]:
 
 
 def _word_groups(word: str, stopwords: set[str]) -> list[list[str]]:
-    """A Latin word or number as one concept; a name of letters and digits is held by its parts or whole. A
-    model's number says little alone ("hbm3": 3 is in "3,050"); a quantity's or a fiscal year's is the point
-    ("128gb", "fy2018")."""
+    """A Latin word or number as one concept; a name of letters and digits is held by its parts or whole: a
+    model's name by its letters ("hbm3": its 3 is in any "3,050"), a quantity by its number ("128gb", "2026e"),
+    a fiscal year by its year ("fy2018")."""
     if _NAME_WITH_DIGITS.fullmatch(word := re.sub(r"['’]s$", "", word)):
         parts = _PARTS.findall(word)
         letters = [t for part in parts if part.isalpha() and (t := _singular(part)) not in stopwords]
-        digits = [part for i, part in enumerate(parts) if part.isdigit() and (i == 0 or not letters)]
-        return [[*letters, *digits, word]]
+        held_by = [parts[0]] if parts[0].isdigit() else letters or [p for p in parts if p.isdigit()]
+        return [[*held_by, word]]
     singular = _singular(word)
     return [] if word in stopwords or singular in stopwords else [[singular]]
 

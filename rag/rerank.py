@@ -16,16 +16,16 @@ from typing import Callable
 import numpy as np
 
 from .index import DocumentRecord, ReportIndex, section_at
-from .keyword import term_groups, tokenize
+from .keyword import in_dictionary, term_groups, tokenize
 from .schema import Chunk, Passage, Section
 from .sentences import LIST_NUMBER, list_or_paragraph_end, sentence_spans
 from .retrieval import statement_rows_asked
 from .settings import RerankSettings
 from .structure import (SOURCE_LINE, asks_about_boilerplate, asks_when_published, asks_who_published, asks_who_wrote,
                         author_entries, figure_mentions, report_author_lines, report_date_line, report_issuer_span,
-                        statements_named)
+                        statements_named, table_header)
 from .synonyms import Alias, aliases_in
-from .textnorm import HAN, fold
+from .textnorm import HAN, fold, is_chinese
 
 _ASKS_NUMBER = re.compile(r"多少|几[个家年月天次倍%]|几成|多大|多高|多长|多久|百分之|"
                           r"how (many|much|large|big|long)|what (percentage|share|proportion|amount|price)|\bpercent|"
@@ -106,7 +106,6 @@ _YEAR = re.compile(r"(19|20)\d\d")
 _DATE_OF = re.compile(r"((19|20)\d\d\s*年\s*)?\d{1,2}\s*月(\s*\d{1,2}\s*[日号])?|\d{1,2}\s*[日号]|"
                       r"(19|20)\d\d\s*年(?!\s*\d)|\d{1,2}\s*时(\s*\d{1,2}\s*分)?|\d{1,2}[:：]\d\d")
 _FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９．", "0123456789.")
-_LATIN = re.compile(r"[A-Za-z]")
 # "X是什么", "什么是X", "X的全称", "X有什么特点", "What is X?" ask what X is: a sentence opening with X and saying it
 # ("X：…", "注：X为…", "X全称为…", "X的特点是…", "X is …") defines it
 _ASKS_DEFINITION = [re.compile(r"(?P<term>.{1,30}?)(?:有(?:什么|哪些)|的)(?P<aspect>特点|特征|特性)(?:是什么|有哪些)?[？?]?"),
@@ -118,7 +117,8 @@ _ASKS_DEFINITION = [re.compile(r"(?P<term>.{1,30}?)(?:有(?:什么|哪些)|的)(
 _SAYS_WHAT_IT_IS = re.compile(r"\s*(\*\*)?\s*(的?(全称|全名)|[：:]|是|为|在于|指|即|系|,?\s+(is|are|refers? to|means?)\b)")
 _LEADING_MARKS = re.compile(r"[\s#*>•·\-]*(注[：:])?\s*(\*\*)?")
 _NUMBERING_TERM = re.compile(r"[\d一二三四五六七八九十第章节]+|[ivx]+")
-_CAPITALISED = re.compile(r"\b[A-Z][A-Za-z]+")
+_CAPITALISED = re.compile(r"(?<![A-Za-z])[A-Z][A-Za-z]+")   # "2023年IRONMAN": no \b before the I
+_TITLED = re.compile(r"《([^》]+)》")
 _HAS_WORD = re.compile(r"[A-Za-z0-9\u3400-\u9fff]")
 
 SentenceEmbedder = Callable[[list[str]], np.ndarray]
@@ -160,8 +160,9 @@ class _Question:
     unknown_names: set[str]           # names no report in its language uses ("CATL"): it is about something else
     changed: str                      # what a "by how much did it change" question asks about (价格下降了多少: 价格)
     speaks_of_report: bool            # says "报告" / "report": may call one by its title ("AI视频报告")
-    named_anchors: list[frozenset[str]]   # anchors that are names (玄芯半导体, "Kestrel", "HBM3" in a Chinese
-                                          # question): a sentence in the other language holds them only by writing them
+    named_anchors: list[frozenset[str]]   # the names it uses that a report writes (玄芯 but not 产能, which has an
+                                          # English word; "Kestrel"; "HBM3" in a Chinese question): a sentence in
+                                          # the other language holds them only by writing them
 
 
 def _concept_weight(group: tuple[str, ...], idf: dict[str, float], vocabulary: dict[str, int]) -> float:
@@ -240,6 +241,19 @@ def _names_in(question: str) -> set[str]:
     """The search terms of the capitalised words past a question's first and of its acronyms ("CATL")."""
     words = _CAPITALISED.findall(question)
     return {t for word in words[1:] + [w for w in words[:1] if w.isupper()] for t in tokenize(word)}
+
+
+def _named_concepts(question: str, groups: list[tuple[str, ...]], vocabulary: dict[str, int]) -> list[frozenset[str]]:
+    """The names a question uses that some report writes: capitalised words and acronyms ("Kestrel", "HBM"),
+    and in a Chinese question a word jieba's dictionary does not know (玄芯) or a title in 《》 (《重生之门》),
+    unless it has another name (评级: rating). 产能 or 份额 are words an English sentence says its own way."""
+    latin = _names_in(question)
+    chinese = is_chinese(question)
+    titled = {t for title in _TITLED.findall(question) for t in tokenize(title)}
+    aliased = {t for alias in aliases_in(question) for t in alias.terms}
+    return [frozenset(group) for group in groups if any(t in vocabulary for t in group) and (
+        set(group) & latin or chinese and not set(group) & aliased
+        and any(HAN.match(t) and (t in titled or not in_dictionary(t)) for t in group))]
 
 
 def _placing_verbs(question: str) -> set[str]:
@@ -329,11 +343,6 @@ def _asked_numbers(question: str) -> set[str]:
     """The values a question names: a name's digits are none ("HBM3", "Q2"), except a fiscal year's ("FY2018")."""
     names = re.findall(_NAME_WITH_DIGITS, question)
     return _numbers(re.sub(_NAME_WITH_DIGITS, " ", question)) | {y for name in names for y in _years(name)}
-
-
-def is_chinese(text: str) -> bool:
-    """Chinese unless Latin letters clearly outnumber CJK characters (digits and tables say nothing)."""
-    return len(HAN.findall(text)) >= 0.25 * len(_LATIN.findall(text))
 
 
 class SentenceReranker:
@@ -533,9 +542,7 @@ class SentenceReranker:
             unknown_names={w for w in _names_in(question) if w not in bm25.vocabulary},
             changed=_changed_thing(question) if wants_number else "",
             speaks_of_report=bool(_SPEAKS_OF_REPORT.search(question)),
-            named_anchors=[anchor for anchor in anchors if anchor & _names_in(question) or (
-                               is_chinese(question) and any(HAN.match(t) for t in anchor)
-                               and not any(anchor & alias.terms for alias in aliases_in(question)))],
+            named_anchors=_named_concepts(question, [group for group, _ in concepts], bm25.vocabulary),
         )
 
     def _score_passage(self, asked: _Question, passage: Passage, record: DocumentRecord) -> list[ScoredSentence]:
@@ -556,7 +563,10 @@ class SentenceReranker:
             path = tuple(section_at(record, start))
             if path not in section_terms:
                 section_terms[path] = set(tokenize(" ".join(path)))
-            context = title_terms | section_terms[path] | previous_terms | (asked.statement_terms if in_statement else set())
+            # a table row is read with its column labels ("| Aurelion Energy | … | 12.8 |" under "2026E P/E (x)")
+            header = table_header(text, start)
+            context = title_terms | section_terms[path] | previous_terms | (set(tokenize(header)) if header else set()) | \
+                (asked.statement_terms if in_statement else set())
             previous_terms = terms
             bare = sentence.strip("#* \n")
             if len(sentence) < 4 or SOURCE_LINE.match(sentence) or bare in path or bare == record.title \
@@ -579,14 +589,14 @@ class SentenceReranker:
                 + 0.05 * _label_precision(asked, sentence) + 0.1 * _defines(asked.defined, sentence)
             if chunk.kind == "boilerplate" and not asked.boilerplate:
                 score *= 0.5
-            anchors_ok = cross_lingual or (not asked.unknown_names and (
+            anchored = not cross_lingual or all(any(credit[t] for t in anchor) for anchor in asked.named_anchors)
+            anchors_ok = not asked.unknown_names and (anchored if cross_lingual else (
                 names_figure or all(any(credit[t] for t in anchor) for anchor in asked.anchors)))
             coverage = (held + 0.5 * names_figure) * (1.0 if anchors_ok else self.settings.missing_anchor_factor)
             asks_back = _ASKS_BACK.search(sentence) is not None or bool(_WONDERS.search(sentence))
             type_ok = type_ok and self._names_asked_figure(asked, sentence, credit) and \
                 (not asked.changed or _states_change(asked, sentence)) and \
                 (asked.role is None or bool(asked.role.search(sentence)))
-            anchored = not cross_lingual or all(any(credit[t] for t in anchor) for anchor in asked.named_anchors)
             items.append(ScoredSentence(chunk, start, end, score, coverage, type_ok and numbers_ok and not asks_back,
                                         cross_lingual, anchored))
         return items

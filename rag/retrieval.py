@@ -15,6 +15,7 @@ from .schema import Chunk, Passage
 from .settings import RetrievalSettings
 from .structure import asks_about_boilerplate, figure_mentions, statements_named
 from .synonyms import expansion_terms
+from .textnorm import is_chinese
 
 
 def reciprocal_rank_fusion(rankings: list[list[int]], weights: list[float], k: int) -> dict[int, float]:
@@ -80,12 +81,24 @@ class Retriever:
         if not asks_boilerplate:   # boilerplate the keywords find first stays in reach ("基准指数是什么")
             first_found = set(rankings[1][:self.settings.boilerplate_keyword_rank])
             kept += [(s, row) for s, row in scored[top_k:] if row in first_found and rows[row].kind == "boilerplate"]
+        other_language = self._other_language_rows(question, allowed)
+        if other_language is not None:   # the model ranks its own language first: the other's best join too
+            first_other = self._dense_ranking(query_vector, other_language, rows)[:self.settings.other_language_candidates]
+            held, fused_scores = {row for _, row in kept}, {row: s for s, row in scored}
+            kept += [(fused_scores.get(row, self.settings.dense_weight / (self.settings.rrf_k + rank)), row)
+                     for rank, row in enumerate(first_other, start=1) if row not in held]
         return [Passage(rank, score, rows[row]) for rank, (score, row) in enumerate(kept, start=1)]
 
     def _named_rows(self, question: str, allowed: np.ndarray | None) -> np.ndarray | None:
         named = self.index.names.named_by(question)
         rows = self._allowed_rows(sorted(named)) if named else None
         return rows if rows is None or allowed is None else rows & allowed
+
+    def _other_language_rows(self, question: str, allowed: np.ndarray | None) -> np.ndarray | None:
+        """The rows written in the language the question is not, or None when there are none."""
+        rows = self.index.chinese_rows if not is_chinese(question) else ~self.index.chinese_rows
+        rows = rows if allowed is None else rows & allowed
+        return rows if rows.any() else None
 
     def _allowed_rows(self, docs: list[str] | None) -> np.ndarray | None:
         return self.index.rows_of(docs) if docs else None

@@ -21,6 +21,7 @@ class RetrievalSettings:
     statement_weight: float = 0.05 # ... or lying in the financial statement it names ("the cash flow statement")
     boilerplate_factor: float = 0.3  # disclaimers rank below body text unless asked about ...
     boilerplate_keyword_rank: int = 3  # ... but stay candidates when ranked this high by keywords
+    other_language_candidates: int = 5  # best dense hits in the language the question is not, added to them
 
 
 @dataclass(frozen=True)
