@@ -40,7 +40,8 @@ _FUNCTION_WORDS = set(
 # in the income statement"); within a hyphenated word they are its content ("solid-state", "user-based")
 _INSTRUCTION_WORDS = set(
     "please give based shown answer response respond question provide state stated explain rely relying using use "
-    "only detail information within drawing conclusion following best ability abilities primarily usd".split()
+    "only detail information within drawing conclusion following best your ability abilities primarily usd "
+    "formerly known".split()
 )
 _STOPWORDS = _FUNCTION_WORDS | _INSTRUCTION_WORDS
 

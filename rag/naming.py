@@ -23,6 +23,7 @@ _LATIN_WORD = re.compile(r"[a-z][a-z0-9&]*|\d+[a-z][a-z0-9]*")
 _SHARED_SHARE = 0.25         # a word in more than this share of the reports' names is generic
 _IN_TEXTS_SHARE = 0.5        # ... and so is a word the text of more than this share of the reports uses
 _OWN_WORD_RATIO = 3.0        # ... and one its text uses less than this many times as often as another's
+_IN_PASSING = 2              # ... unless no other text uses it more often than this
 
 
 class ReportNames:
@@ -90,8 +91,9 @@ def _kind_of_report_words() -> frozenset[str]:
 
 
 def _own_word(own: int, elsewhere: int) -> bool:
-    """The report's text uses the word far more than reports not named by it (or no text has it)."""
-    return own >= _OWN_WORD_RATIO * elsewhere and (own > 0 or elsewhere == 0)
+    """The report's text uses the word far more than reports not named by it, or no other text uses it more
+    than in passing: a filing named by its company's new name may never write it ("Block" for Square, Inc.)."""
+    return (own >= _OWN_WORD_RATIO * elsewhere and own > 0) or elsewhere <= _IN_PASSING
 
 
 def _question_words(question: str) -> dict[str, set[str]]:

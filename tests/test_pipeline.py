@@ -403,6 +403,20 @@ def test_a_title_in_book_marks_is_a_name_another_language_must_write(tmp_path, e
     assert not qa.ask("《星河之门》的导演是谁？").answerable
 
 
+def test_a_filing_named_by_its_companys_new_name_is_still_named_by_it(tmp_path, embedder):
+    """BLOCK_2020_10K is Square's filing and never says "Block"; another filing says "a block of shares" in
+    passing. The file name names it all the same ("generate" and "your" are no key terms either)."""
+    table = "| (In thousands) | 2020 | 2019 |\n| --- | --- | --- |\n| Net cash provided by operating activities | {} |\n"
+    qa = _qa_over(tmp_path, embedder, {
+        "BLOCK_2020_10K.md": "# Square, Inc. Annual Report 2020\n\n## Cash Flows\n\n" + table.format("381,603 | 465,699"),
+        "ACME_2020_10K.md": "# Acme Corp. Annual Report 2020\n\n## Cash Flows\n\n" + table.format("120,400 | 98,300") +
+                            "\nIn 2020 we sold a block of shares in a subsidiary to fund operating activities.\n",
+        "ZETA_2020_10K.md": "# Zeta Holdings Annual Report 2020\n\n## Cash Flows\n\n" + table.format("75,200 | 64,900")})
+    answer = qa.ask("To the best of your abilities: how much cash did Block's operating activities provide in FY2020?")
+    assert answer.answerable and "381,603" in answer.answer[0].text
+    assert answer.citations[answer.answer[0].citation - 1].doc == "BLOCK_2020_10K.md"
+
+
 def test_a_question_that_names_a_company_and_year_prefers_that_report(tmp_path, embedder):
     """Look-alike filings: the one whose file name the question names (company, year) answers."""
     filings = [("Best Buy", 2023, "46,298", "930"), ("Best Buy", 2019, "42,879", "819"),
