@@ -15,6 +15,7 @@ from collections import Counter
 from pathlib import PurePath
 
 from .keyword import tokenize
+from .synonyms import aliases_in
 from .textnorm import fold
 
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
@@ -66,6 +67,10 @@ class ReportNames:
         for word, terms in (_question_words(question).items() if len(self.words) >= 2 else ()):
             for name in self.reports_of.get(word, ()):
                 named.setdefault(name, set()).update(terms)
+        for alias in aliases_in(question) if len(self.words) >= 2 else ():   # "电池报告": the battery report
+            for word in set().union(*alias.alternatives):
+                for name in self.reports_of.get(word, ()):
+                    named.setdefault(name, set()).update(alias.terms)
         self._last = (question, named)
         return named
 

@@ -21,9 +21,9 @@ from .schema import Chunk, Passage, Section
 from .sentences import LIST_NUMBER, list_or_paragraph_end, sentence_spans
 from .retrieval import statement_rows_asked
 from .settings import RerankSettings
-from .structure import (SOURCE_LINE, asks_about_boilerplate, asks_when_published, asks_who_published, asks_who_wrote,
-                        author_entries, figure_mentions, report_author_lines, report_date_line, report_issuer_span,
-                        statements_named, table_header)
+from .structure import (FIGURE_MENTION, SOURCE_LINE, asks_about_boilerplate, asks_when_published, asks_who_published,
+                        asks_who_wrote, author_entries, figure_mentions, report_author_lines, report_date_line,
+                        report_issuer_span, statements_named, table_header)
 from .synonyms import Alias, aliases_in
 from .textnorm import HAN, fold, is_chinese
 
@@ -87,9 +87,9 @@ _HAS_DATE = re.compile(r"\d{1,4}\s*(年|月|日|号)|[一二三四]季度|\b(19|
                        re.IGNORECASE)
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 # digits that count no quantity: a model's or a quarter's name ("玄芯 X3", "C919", "FP16", "Q2"), a list item's
-# number ("1. 玄芯半导体")
+# number ("1. 玄芯半导体"), a figure's label ("Exhibit 2 shows that utilisation has started to improve")
 _NAME_WITH_DIGITS = r"(?<![A-Za-z])[A-Za-z]+-?\d[\dA-Za-z]*"
-_NO_QUANTITY = re.compile(rf"^[\s#*>]*({LIST_NUMBER})|{_NAME_WITH_DIGITS}")
+_NO_QUANTITY = re.compile(rf"^[\s#*>]*({LIST_NUMBER})|{_NAME_WITH_DIGITS}|{FIGURE_MENTION.pattern}", re.IGNORECASE)
 # a question saying 报告 / report may call one by its title ("AI视频报告的核心观点")
 _SPEAKS_OF_REPORT = re.compile(r"报告|研报|\breports?\b", re.IGNORECASE)
 # where a figure's data come from: its 资料来源 / Source line answers
@@ -175,6 +175,23 @@ def _can_anchor(group: tuple[str, ...]) -> bool:
     """Numbers and lone Chinese characters (给, 被) say too little to decide what a sentence is about."""
     word = group[-1]
     return not word.replace(".", "").isdigit() and not (len(word) == 1 and HAN.match(word))
+
+
+def _row_labels(record: DocumentRecord, start: int) -> set[str]:
+    """A table row is read with its column labels and its table's caption ("| Aurelion Energy | … | 12.8 |"
+    under "2026E P/E (x)"; "| Stationary energy storage | … | 420 |" in "Figure 1: … battery demand by segment")."""
+    header = table_header(record.document.text, start)
+    if not header:
+        return set()
+    caption = next((f.caption for f in record.figures if f.start <= start < f.end), "")
+    return set(tokenize(f"{header} {caption}"))
+
+
+def _can_share(group: tuple[str, ...]) -> bool:
+    """A word two languages may share: a name, a version ("2.0"), a word by its other name; not a year or a
+    lone Chinese character, which say nothing of what a sentence is about."""
+    word = group[-1]
+    return not _YEAR.fullmatch(word) and not (len(word) == 1 and HAN.match(word))
 
 
 def _changed_thing(question: str) -> str:
@@ -452,7 +469,8 @@ class SentenceReranker:
         lines = []
         named = set(tokenize(question)) - _authorship_terms()
         for record in self._asked_reports(asked, passages):
-            if not named - set(tokenize(f"{record.title} {record.document.name}")):
+            if not named - set(tokenize(f"{record.title} {record.document.name}")) - \
+                    asked.naming.get(record.document.name, set()):   # "电池报告": named by its file name's word
                 lines += _full_answer(record, report_date_line(record.document) if when else
                                       (writers and report_author_lines(record.document)) or
                                       _running_header_chunk(record) or report_issuer_span(record.document))
@@ -563,11 +581,10 @@ class SentenceReranker:
             path = tuple(section_at(record, start))
             if path not in section_terms:
                 section_terms[path] = set(tokenize(" ".join(path)))
-            # a table row is read with its column labels ("| Aurelion Energy | … | 12.8 |" under "2026E P/E (x)")
-            header = table_header(text, start)
-            context = title_terms | section_terms[path] | previous_terms | (set(tokenize(header)) if header else set()) | \
+            context = title_terms | section_terms[path] | previous_terms | \
                 (asked.statement_terms if in_statement else set())
             previous_terms = terms
+            terms = terms | _row_labels(record, start)   # what a row's cells are: its column labels, its caption
             bare = sentence.strip("#* \n")
             if len(sentence) < 4 or SOURCE_LINE.match(sentence) or bare in path or bare == record.title \
                     or not _HAS_WORD.search(sentence):
@@ -589,7 +606,11 @@ class SentenceReranker:
                 + 0.05 * _label_precision(asked, sentence) + 0.1 * _defines(asked.defined, sentence)
             if chunk.kind == "boilerplate" and not asked.boilerplate:
                 score *= 0.5
-            anchored = not cross_lingual or all(any(credit[t] for t in anchor) for anchor in asked.named_anchors)
+            # across languages a sentence shares a word with the question at least (by its name there: 算力,
+            # computing power), a year aside: the model rates "| 2027E | 91 |" close to "2027年智能算力规模"
+            anchored = not cross_lingual or (all(any(credit[t] for t in anchor) for anchor in asked.named_anchors) and
+                                             any(credit[t] for group, _ in asked.concepts if _can_share(group)
+                                                 for t in group))
             anchors_ok = not asked.unknown_names and (anchored if cross_lingual else (
                 names_figure or all(any(credit[t] for t in anchor) for anchor in asked.anchors)))
             coverage = (held + 0.5 * names_figure) * (1.0 if anchors_ok else self.settings.missing_anchor_factor)

@@ -86,7 +86,7 @@ _PAGE_ENTRY = re.compile(r"[A-Za-z\u3400-\u9fff].*(\t|\s{2,}|[.·…]{3,}\s*)\d{
 _NUMBER_CELLS = re.compile(r"\t[\d$(),.%\s-]+\t")   # a table row holds more than one number
 _CONTENTS_GAP = 3
 SOURCE_LINE = re.compile(r"^(资料来源|数据来源|来源|Source|Sources)\s*[:：]", re.IGNORECASE)
-_MENTION = re.compile(r"(图表|附图|附表|图|表|Figure|Fig\.|Exhibit|Table|Chart)\s*(\d+(?:[-.．]\d+)?)", re.IGNORECASE)
+FIGURE_MENTION = re.compile(r"(图表|附图|附表|图|表|Figure|Fig\.|Exhibit|Table|Chart)\s*(\d+(?:[-.．]\d+)?)", re.IGNORECASE)
 _BOLD_LEAD = re.compile(r"^\*\*(?P<lead>[^*\n]{2,60}?)\*\*")
 _MARKUP = re.compile(r"^[#>*\s]+|[*\s]+$")
 _MAJOR_STYLES = {"cn_number", "caps"}
@@ -331,7 +331,7 @@ def _asks_about_authorship(question: str) -> bool:
 
 def figure_mentions(text: str) -> list[str]:
     """Normalised labels of the figures a passage names, e.g. "如图表3所示" -> ["图表3"]."""
-    return list(dict.fromkeys(normalise_label(m.group(0)) for m in _MENTION.finditer(text)))
+    return list(dict.fromkeys(normalise_label(m.group(0)) for m in FIGURE_MENTION.finditer(text)))
 
 
 _TABLE_ROWS_UP = 60   # how far above a quoted row its header row is looked for
