@@ -19,12 +19,8 @@ from scipy import sparse
 from .textnorm import fold
 
 TOKENIZER_VERSION = "jieba-sstem-v5"   # stored with an index: its BM25 terms are re-derived when this changes
-# a name of letters and digits ("hbm3", "c919", "5g") and a hyphenated word ("solid-state") are cut into their
-# parts, and the name is a token too
-_TOKEN = re.compile(r"[a-z\d]+(?:-[a-z\d]+)+|[a-z\d]*(?:[a-z]\d|\d[a-z])[a-z\d]*(?:['’]s)?|[a-z]+(?:['’][a-z]+)?|"
-                    r"\d+(?:\.\d+)?%?|[\u3400-\u9fff]+")
-_NAME_WITH_DIGITS = re.compile(r"[a-z\d]*(?:[a-z]\d|\d[a-z])[a-z\d]*")
-_PARTS = re.compile(r"[a-z]+|\d+")
+# a hyphenated word ("solid-state") is cut into its parts
+_TOKEN = re.compile(r"[a-z]+(?:-[a-z]+)+|[a-z]+(?:['’][a-z]+)?|\d+(?:\.\d+)?%?|[\u3400-\u9fff]+")
 _FUNCTION_WORDS = set(
     "的 了 是 在 和 与 及 或 等 对 为 将 会 将会 也 而 并 其 之 以 于 中 上 下 这 那 有 被 从 到 由 把 让 就 都 又 "
     "吗 呢 吧 啊 么 什么 哪些 哪个 哪 怎么 怎样 如何 多少 几 是否 为何 为什么 请问 根据 报告 本报告 该 "
@@ -84,14 +80,7 @@ def term_groups(text: str) -> list[list[str]]:
 
 
 def _word_groups(word: str, stopwords: set[str]) -> list[list[str]]:
-    """A Latin word or number as one concept; a name of letters and digits is held by its parts or whole: a
-    model's name by its letters ("hbm3": its 3 is in any "3,050"), a quantity by its number ("128gb", "2026e"),
-    a fiscal year by its year ("fy2018")."""
-    if _NAME_WITH_DIGITS.fullmatch(word := re.sub(r"['’]s$", "", word)):
-        parts = _PARTS.findall(word)
-        letters = [t for part in parts if part.isalpha() and (t := _singular(part)) not in stopwords]
-        held_by = [parts[0]] if parts[0].isdigit() else letters or [p for p in parts if p.isdigit()]
-        return [[*held_by, word]]
+    """A Latin word or a number as one concept, unless a stop word."""
     singular = _singular(word)
     return [] if word in stopwords or singular in stopwords else [[singular]]
 

@@ -88,8 +88,8 @@ _HAS_DATE = re.compile(r"\d{1,4}\s*(年|月|日|号)|[一二三四]季度|\b(19|
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 # digits that count no quantity: a model's or a quarter's name ("玄芯 X3", "C919", "FP16", "Q2"), a list item's
 # number ("1. 玄芯半导体"), a figure's label ("Exhibit 2 shows that utilisation has started to improve")
-_NAME_WITH_DIGITS = r"(?<![A-Za-z])[A-Za-z]+-?\d[\dA-Za-z]*"
-_NO_QUANTITY = re.compile(rf"^[\s#*>]*({LIST_NUMBER})|{_NAME_WITH_DIGITS}|{FIGURE_MENTION.pattern}", re.IGNORECASE)
+_MODEL_NAME = r"(?<![A-Za-z])[A-Za-z]+-?\d[\dA-Za-z]*"
+_NO_QUANTITY = re.compile(rf"^[\s#*>]*({LIST_NUMBER})|{_MODEL_NAME}|{FIGURE_MENTION.pattern}", re.IGNORECASE)
 # a question saying 报告 / report may call one by its title ("AI视频报告的核心观点")
 _SPEAKS_OF_REPORT = re.compile(r"报告|研报|\breports?\b", re.IGNORECASE)
 # where a figure's data come from: its 资料来源 / Source line answers
@@ -358,8 +358,8 @@ def _numbers(text: str) -> set[str]:
 
 def _asked_numbers(question: str) -> set[str]:
     """The values a question names: a name's digits are none ("HBM3", "Q2"), except a fiscal year's ("FY2018")."""
-    names = re.findall(_NAME_WITH_DIGITS, question)
-    return _numbers(re.sub(_NAME_WITH_DIGITS, " ", question)) | {y for name in names for y in _years(name)}
+    names = re.findall(_MODEL_NAME, question)
+    return _numbers(re.sub(_MODEL_NAME, " ", question)) | {y for name in names for y in _years(name)}
 
 
 class SentenceReranker:
@@ -398,9 +398,10 @@ class SentenceReranker:
             for item in self._score_passage(asked, passage, record):
                 (cross if item.cross_lingual else scored).append(item)
         if cross and embed is not None:
-            # embedding is the slow part: sentences of the asked kind (a number, a date) sharing most of the
-            # question's terms (names, numbers: "Lingying 2.0 API"), from the best passages
-            cross = sorted(cross, key=lambda s: (not s.satisfies, -s.score))[: self.settings.max_cross_lingual_sentences]
+            # embedding is the slow part: sentences sharing a word with the question (see `anchored`), of the
+            # asked kind (a number, a date) and sharing most of its terms ("Lingying 2.0 API") first
+            cross = sorted((s for s in cross if s.anchored),
+                           key=lambda s: (not s.satisfies, -s.score))[: self.settings.max_cross_lingual_sentences]
             self._score_by_similarity(cross, query_vector, embed)
             scored.extend(cross)
         scored.sort(key=lambda s: -s.score)

@@ -139,15 +139,16 @@ def test_a_table_row_is_read_with_its_column_labels(qa):
     assert "12.8" in answer.answer[0].text
 
 
-def test_names_with_digits_and_hyphens_are_searched_whole(qa):
-    """"HBM3" had been cut into hbm + 3 (an English sentence's "3,050 GWh" held its 3 and was quoted first),
-    and "state", a stop word for "state the answer", left "solid-state" only its "solid"."""
+def test_latin_names_and_hyphenated_words_are_held_as_written(qa):
+    """"HBM3什么时候量产" had been answered by an English sentence whose "3,050 GWh" held the 3 (a Latin name in a
+    Chinese question is one an English sentence must write), and "state", a stop word for "state the answer",
+    had left "solid-state" only its "solid"."""
     hbm3 = qa.ask("HBM3什么时候量产？")
     assert hbm3.answerable and "2026年第三季度实现HBM3产品的小批量供货" in hbm3.answer[0].text
     solid_state = qa.ask("When will solid-state cells be produced?")
     assert solid_state.answerable and any("semi-solid-state sample cells" in s.text for s in solid_state.answer)
     assert not any("sodium-ion" in s.text for s in solid_state.answer)
-    assert tokenize("Please state the answer for FY2018 and Q2") == ["2018", "fy2018", "q", "q2"]
+    assert tokenize("Please state the answer for solid-state cells") == ["solid", "state", "cell"]
 
 
 def test_how_much_something_changed_is_answered_by_the_clause_stating_the_change(qa):
@@ -412,7 +413,7 @@ def test_a_title_in_book_marks_is_a_name_another_language_must_write(tmp_path, e
         passages = qa.retriever.search(question, vector)
         english = [s for s in qa.reranker.score_sentences(question, passages, vector, qa.embedder.embed_passages)
                    if qa.document_text(s.chunk.doc_name)[s.start:s.end].startswith(sentence)]
-        assert english and all(s.anchored == anchored for s in english), question
+        assert all(s.anchored for s in english) and bool(english) == anchored, question   # the rest set aside
     assert not qa.ask("《星河之门》的AI导演是谁？").answerable
 
 
