@@ -83,7 +83,8 @@ class Retriever:
             kept += [(s, row) for s, row in scored[top_k:] if row in first_found and rows[row].kind == "boilerplate"]
         other_language = self._other_language_rows(question, allowed)
         if other_language is not None:   # the model ranks its own language first: the other's best join too
-            first_other = self._dense_ranking(query_vector, other_language, rows)[:self.settings.other_language_candidates]
+            first_other = self._dense_ranking(query_vector, other_language, rows)
+            first_other = first_other[:self.settings.other_language_candidates]
             held, fused_scores = {row for _, row in kept}, {row: s for s, row in scored}
             kept += [(fused_scores.get(row, self.settings.dense_weight / (self.settings.rrf_k + rank)), row)
                      for rank, row in enumerate(first_other, start=1) if row not in held]
