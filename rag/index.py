@@ -23,7 +23,7 @@ from .keyword import BM25, TOKENIZER_VERSION, tokenize
 from .naming import ReportNames
 from .schema import Chunk, Document, Figure, PageSpan, Section
 from .sentences import sentence_spans
-from .structure import statement_pages
+from .structure import statement_pages, table_header
 from .textnorm import is_chinese
 
 INDEX_FORMAT = 1
@@ -239,11 +239,16 @@ class ReportIndex:
         return self._names
 
     def sentences(self, chunk: Chunk) -> list[tuple[int, int, frozenset[str]]]:
-        """(start, end, search terms) of each sentence of a chunk, memoised: answering reads them often."""
+        """(start, end, search terms) of each sentence of a chunk, memoised: answering reads them often. A table
+        row's terms include its column labels and its table's caption, what its cells are ("| Aurelion Energy |
+        … | 12.8 |" under "2026E P/E (x)"; "| Stationary energy storage | … | 420 |" in "Figure 1: … battery
+        demand by segment")."""
         table = self._sentences.get(chunk.chunk_id)
         if table is None:
-            text = self.records[chunk.doc_name].document.text
-            table = [(s, e, frozenset(tokenize(text[s:e]))) for s, e in sentence_spans(text, chunk.start, chunk.end)]
+            record = self.records[chunk.doc_name]
+            text = record.document.text
+            table = [(s, e, frozenset(tokenize(text[s:e])) | _row_labels(record, s))
+                     for s, e in sentence_spans(text, chunk.start, chunk.end)]
             self._sentences[chunk.chunk_id] = table
         return table
 
@@ -264,6 +269,14 @@ class ReportIndex:
 def _embedding_of(manifest: dict) -> tuple[str, str]:
     """(model, backend tag) a manifest records; indexes written before backends existed used torch."""
     return manifest["model"], manifest.get("backend", "torch")
+
+
+def _row_labels(record: DocumentRecord, start: int) -> frozenset[str]:
+    header = table_header(record.document.text, start)
+    if not header:
+        return frozenset()
+    caption = next((f.caption for f in record.figures if f.start <= start < f.end), "")
+    return frozenset(tokenize(f"{header} {caption}"))
 
 
 def section_at(record: DocumentRecord, offset: int) -> list[str]:

@@ -23,7 +23,7 @@ from .retrieval import statement_rows_asked
 from .settings import RerankSettings
 from .structure import (FIGURE_MENTION, SOURCE_LINE, asks_about_boilerplate, asks_when_published, asks_who_published,
                         asks_who_wrote, author_entries, figure_mentions, report_author_lines, report_date_line,
-                        report_issuer_span, statements_named, table_header)
+                        report_issuer_span, statements_named)
 from .synonyms import Alias, aliases_in
 from .textnorm import HAN, fold, is_chinese
 
@@ -175,16 +175,6 @@ def _can_anchor(group: tuple[str, ...]) -> bool:
     """Numbers and lone Chinese characters (给, 被) say too little to decide what a sentence is about."""
     word = group[-1]
     return not word.replace(".", "").isdigit() and not (len(word) == 1 and HAN.match(word))
-
-
-def _row_labels(record: DocumentRecord, start: int) -> set[str]:
-    """A table row is read with its column labels and its table's caption ("| Aurelion Energy | … | 12.8 |"
-    under "2026E P/E (x)"; "| Stationary energy storage | … | 420 |" in "Figure 1: … battery demand by segment")."""
-    header = table_header(record.document.text, start)
-    if not header:
-        return set()
-    caption = next((f.caption for f in record.figures if f.start <= start < f.end), "")
-    return set(tokenize(f"{header} {caption}"))
 
 
 def _can_share(group: tuple[str, ...]) -> bool:
@@ -585,7 +575,6 @@ class SentenceReranker:
             context = title_terms | section_terms[path] | previous_terms | \
                 (asked.statement_terms if in_statement else set())
             previous_terms = terms
-            terms = terms | _row_labels(record, start)   # what a row's cells are: its column labels, its caption
             bare = sentence.strip("#* \n")
             if len(sentence) < 4 or SOURCE_LINE.match(sentence) or bare in path or bare == record.title \
                     or not _HAS_WORD.search(sentence):
