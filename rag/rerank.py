@@ -133,7 +133,7 @@ class ScoredSentence:
     coverage: float        # key-term weight held (terms in context at a discount), or dense similarity
     satisfies: bool        # holds the asked type (number/date) and the numbers the question names
     cross_lingual: bool
-    anchored: bool = True  # across languages: holds the names among the question's anchors
+    anchored: bool = True  # across languages: shares a word with the question and writes the names it uses
 
 
 @dataclass
@@ -174,14 +174,18 @@ def _concept_weight(group: tuple[str, ...], idf: dict[str, float], vocabulary: d
 def _can_anchor(group: tuple[str, ...]) -> bool:
     """Numbers and lone Chinese characters (给, 被) say too little to decide what a sentence is about."""
     word = group[-1]
-    return not word.replace(".", "").isdigit() and not (len(word) == 1 and HAN.match(word))
+    return not word.replace(".", "").isdigit() and not _lone_han(word)
 
 
 def _can_share(group: tuple[str, ...]) -> bool:
     """A word two languages may share: a name, a version ("2.0"), a word by its other name; not a year or a
     lone Chinese character, which say nothing of what a sentence is about."""
     word = group[-1]
-    return not _YEAR.fullmatch(word) and not (len(word) == 1 and HAN.match(word))
+    return not _YEAR.fullmatch(word) and not _lone_han(word)
+
+
+def _lone_han(word: str) -> bool:
+    return len(word) == 1 and bool(HAN.match(word))
 
 
 def _changed_thing(question: str) -> str:
@@ -525,12 +529,11 @@ class SentenceReranker:
         concepts = [(group, _concept_weight(group, idf, bm25.vocabulary) *
                      (self.settings.aspect_weight if group[-1] in _ASPECT_WORDS else 1.0)) for group in groups if group]
         rarest = max((w for group, w in concepts if any(t in bm25.vocabulary for t in group)), default=0.0)
-        anchors = [frozenset(group) for group, w in concepts if w >= self.settings.anchor_idf_share * rarest
-                   and any(t in bm25.vocabulary for t in group) and _can_anchor(group)]
         return _Question(
             idf=idf,
             concepts=concepts,
-            anchors=anchors,
+            anchors=[frozenset(group) for group, w in concepts if w >= self.settings.anchor_idf_share * rarest
+                     and any(t in bm25.vocabulary for t in group) and _can_anchor(group)],
             numbers=_asked_numbers(question),
             years=_years(question),
             figures=set(figure_mentions(question)),
@@ -572,8 +575,7 @@ class SentenceReranker:
             path = tuple(section_at(record, start))
             if path not in section_terms:
                 section_terms[path] = set(tokenize(" ".join(path)))
-            context = title_terms | section_terms[path] | previous_terms | \
-                (asked.statement_terms if in_statement else set())
+            context = title_terms | section_terms[path] | previous_terms | (asked.statement_terms if in_statement else set())
             previous_terms = terms
             bare = sentence.strip("#* \n")
             if len(sentence) < 4 or SOURCE_LINE.match(sentence) or bare in path or bare == record.title \
@@ -601,7 +603,7 @@ class SentenceReranker:
             anchored = not cross_lingual or (all(any(credit[t] for t in anchor) for anchor in asked.named_anchors) and
                                              any(credit[t] for group, _ in asked.concepts if _can_share(group)
                                                  for t in group))
-            anchors_ok = not asked.unknown_names and (anchored if cross_lingual else (
+            anchors_ok = not asked.unknown_names and (cross_lingual or (   # across languages: `anchored`
                 names_figure or all(any(credit[t] for t in anchor) for anchor in asked.anchors)))
             coverage = (held + 0.5 * names_figure) * (1.0 if anchors_ok else self.settings.missing_anchor_factor)
             asks_back = _ASKS_BACK.search(sentence) is not None or bool(_WONDERS.search(sentence))
@@ -648,7 +650,6 @@ class SentenceReranker:
         similarities = embed(texts) @ query_vector
         low, high = self.settings.similarity_range
         for item, similarity in zip(items, similarities):
-            similarity *= 1.0 if item.anchored else self.settings.missing_anchor_factor
             # a sentence holding the question's terms by their other names or as shared names ("rating": 评级,
             # "AI", "video" in the title) holds them, however the model rates the pair
             item.coverage = max(float(similarity), item.coverage)
