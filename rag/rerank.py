@@ -16,6 +16,7 @@ from typing import Callable
 import numpy as np
 
 from .index import DocumentRecord, ReportIndex, section_at
+from .instructions import asked_part
 from .keyword import in_dictionary, term_groups, tokenize
 from .schema import Chunk, Passage, Section
 from .sentences import LIST_NUMBER, list_or_paragraph_end, sentence_spans
@@ -514,7 +515,10 @@ class SentenceReranker:
             item.score += 0.1 * named
 
     def _analyse(self, question: str) -> _Question:
+        """What the question asks; its instructions ("Answer in USD millions", "using the balance sheet") name
+        the financial statement to read, never terms a quote must hold."""
         bm25 = self.index.bm25
+        asked_words = asked_part(question)
         named = self.index.names.named_by(question) if statements_named(question) else set()
         within = self.index.rows_of(sorted(named)) if named else None   # the named reports' statements only
         wants_number = bool(_ASKS_NUMBER.search(question)) or bool(
@@ -524,7 +528,7 @@ class SentenceReranker:
         kind_words = (_NUMBER_WORDS if wants_number else set()) | (_DATE_WORDS if wants_date else set()) | \
                      (_PLACE_WORDS if wants_place else set()) | \
                      (_COMPANY_WORDS if _ASKS_COMPANIES.search(question) else set())
-        groups = dict.fromkeys(tuple(t for t in group if t not in kind_words) for group in term_groups(question))
+        groups = dict.fromkeys(tuple(t for t in group if t not in kind_words) for group in term_groups(asked_words))
         idf = {t: bm25.term_idf(t) for group in groups for t in group}
         concepts = [(group, _concept_weight(group, idf, bm25.vocabulary) *
                      (self.settings.aspect_weight if group[-1] in _ASPECT_WORDS else 1.0)) for group in groups if group]
@@ -551,10 +555,10 @@ class SentenceReranker:
             statement_terms=set(tokenize(" ".join(statements_named(question).values()))),
             words=set(idf).union(*(other for alias in aliases_in(question) for other in alias.alternatives)),
             defined=_defined_term(question),
-            unknown_names={w for w in _names_in(question) if w not in bm25.vocabulary},
+            unknown_names={w for w in _names_in(asked_words) if w not in bm25.vocabulary},
             changed=_changed_thing(question) if wants_number else "",
             speaks_of_report=bool(_SPEAKS_OF_REPORT.search(question)),
-            named_anchors=_named_concepts(question, [group for group, _ in concepts], bm25.vocabulary),
+            named_anchors=_named_concepts(asked_words, [group for group, _ in concepts], bm25.vocabulary),
         )
 
     def _score_passage(self, asked: _Question, passage: Passage, record: DocumentRecord) -> list[ScoredSentence]:
@@ -605,7 +609,16 @@ class SentenceReranker:
                                                  for t in group))
             anchors_ok = not asked.unknown_names and (cross_lingual or (   # across languages: `anchored`
                 names_figure or all(any(credit[t] for t in anchor) for anchor in asked.anchors)))
-            coverage = (held + 0.5 * names_figure) * (1.0 if anchors_ok else self.settings.missing_anchor_factor)
+            if asked.naming and chunk.doc_name not in asked.naming:
+                # a question naming a report ("Amazon's FY2019 net income") is about it: another's look-alike
+                # row ("Net income attributable to common shareholders" of American Water Works) is not
+                anchors_ok = False
+                score *= self.settings.missing_anchor_factor
+            # a row of the statement the question names, labelled mostly in its words ("Net income" for "net income
+            # attributable to shareholders, using the income statement"), is what it points at, as a figure named is
+            names_row = in_statement and _label_precision(asked, sentence) >= 0.5
+            coverage = (held + 0.5 * (names_figure or names_row)) * \
+                (1.0 if anchors_ok else self.settings.missing_anchor_factor)
             asks_back = _ASKS_BACK.search(sentence) is not None or bool(_WONDERS.search(sentence))
             type_ok = type_ok and self._names_asked_figure(asked, sentence, credit) and \
                 (not asked.changed or _states_change(asked, sentence)) and \

@@ -15,6 +15,7 @@ from rag.embeddings import Embedder
 from rag.evaluation import judge, summarise
 from rag.index import IndexUnavailable, ReportIndex, current_generation, write_lock
 from rag.indexing import index_paths
+from rag.instructions import asked_part
 from rag.keyword import tokenize
 from rag.qa import QuestionError, ReportQA
 from rag.settings import Settings
@@ -504,6 +505,29 @@ def test_a_question_naming_a_financial_statement_is_answered_from_its_rows(tmp_p
     assert statements_named("relying on the cash flow statement") == {"cash flows": "cash flow statement"}
     assert statements_named("Consolidated Statements of Comprehensive Income").keys() == {"comprehensive income"}
     assert statements_named("合并资产负债表").keys() == {"financial position"}
+
+
+def test_a_questions_instructions_are_not_terms_its_answer_must_hold(tmp_path, embedder):
+    """How to answer ("Answer in USD millions", "Base your judgments on the balance sheet", "Assume you are an
+    analyst") is no part of what is asked: the row of the statement and filing it names answers."""
+    corpus = tmp_path / "filings"
+    corpus.mkdir()
+    write_placed_pdf(corpus / "4X_2025_10K.pdf", _filing_pages("4X", "(1,577)", "2,410"))
+    write_placed_pdf(corpus / "ACME_2025_10K.pdf", _filing_pages("Acme", "(2,950)", "3,120"))
+    settings = replace(Settings(), index_dir=tmp_path / "index")
+    index_paths([corpus], settings, embedder)
+    qa = ReportQA.open(settings, embedder)
+    answer = qa.ask("Assume that you are a public equities analyst. Answer the following question by primarily "
+                    "using information that is shown in the balance sheet: what is the year end FY2025 amount of "
+                    "current assets for 4X? Answer in USD millions. Base your judgments on the information "
+                    "provided primarily in the balance sheet.")
+    assert answer.answerable and answer.answer[0].text == "Total current assets\t29,505\t28,120"
+    assert answer.citations[answer.answer[0].citation - 1].doc == "4X_2025_10K.pdf"
+    assert asked_part("Using the cash flow statement, answer the following question to the best of your "
+                      "abilities: how much did Block generate in FY2020? Answer in USD millions.") == \
+        "how much did Block generate in FY2020?"
+    assert asked_part("According to Apple's 10-K, what was revenue?") == "According to Apple's 10-K, what was revenue?"
+    assert asked_part("请根据资产负债表回答：2025年末存货是多少？") == "2025年末存货是多少？"
 
 
 def test_a_chinese_question_naming_a_company_or_its_stock_code_prefers_its_report(tmp_path, embedder):
