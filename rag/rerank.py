@@ -83,6 +83,8 @@ _NAME_CHECKED = 15   # top sentences whose names are checked (part-of-speech tag
 _HAS_NUMBER = re.compile(r"\d|[一二两三四五六七八九十百千万亿]+(个(?!月)|家|倍|年|亿|万|%|成)|"
                          r"(?i:\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
                          r"fifty|hundred|thousand|million|billion|dozen|half|twice|double)\b)")
+# "一个原因", "一家公司": one as an article, not a count ("两个", "十一个", "一个多月" count)
+_ARTICLE_ONE = re.compile(r"(?<![一二两三四五六七八九十百千万亿零\d第])一[个家](?![多半月])")
 _HAS_DATE = re.compile(r"\d{1,4}\s*(年|月|日|号)|[一二三四]季度|\b(19|20)\d\d\b|\b(Q[1-4]|H[12])\b|"
                        r"January|February|March|April|May|June|July|August|September|October|November|December",
                        re.IGNORECASE)
@@ -218,7 +220,7 @@ def _holds_asked_kind(asked: _Question, sentence: str) -> bool:
     a date counts as a date, not as a quantity."""
     unasked = _NUMBER.sub(lambda m: "" if m.group() in asked.numbers else m.group(),
                           _NO_QUANTITY.sub("", sentence).translate(_FULL_WIDTH_DIGITS))
-    return (not asked.wants_number or bool(_HAS_NUMBER.search(_DATE_OF.sub("", unasked)))) and \
+    return (not asked.wants_number or bool(_HAS_NUMBER.search(_ARTICLE_ONE.sub("", _DATE_OF.sub("", unasked))))) and \
            (not asked.wants_date or bool(_HAS_DATE.search(unasked)))
 
 

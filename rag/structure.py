@@ -39,6 +39,11 @@ _SPECIAL_BOILERPLATE = re.compile(
     r"rating definitions|contacts?)\b.{0,24}$",
     re.IGNORECASE,
 )
+# a research institute's or contacts' heading governs a list of names, phones and addresses: prose ends it (the
+# report's abstract after its cover's team list is body text)
+_DIRECTORY = re.compile(r"^(联系我们|.{0,16}(研究所|研究院|研究部)(地址)?|contacts?)\b.{0,24}$", re.IGNORECASE)
+_PROSE_CHARS = 60
+_SENTENCE_END = re.compile(r"[。！？]|[.!?](\s|$)")
 _BOILERPLATE_LINE = re.compile(
     r"执业资格证书编号|执业证书编号|证书编号|SAC\s*(执业)?编号|S\d{13}|@[\w-]+\.(com|cn)|"
     r"^(地址|邮编|电话|传真|网址|邮箱|联系人)\s*[:：]|请务必阅读|本报告仅供|不构成.{0,6}(投资)?建议|"
@@ -160,6 +165,10 @@ def parse_report(doc: Document) -> ReportStructure:
         if running_line_key(line.text) in repeated and not line.text.startswith("|"):
             blocks.append(Block(line.start, line.end, "furniture", section))   # page header/footer left in text
             continue
+        if section >= 0 and _DIRECTORY.match(sections[section].heading) and len(line.text) >= _PROSE_CHARS \
+                and _SENTENCE_END.search(line.text) and not _BOILERPLATE_LINE.search(line.text):
+            sections[stack.pop()[1]].end = line.start
+            section = stack[-1][1] if stack else -1
         in_boilerplate = section >= 0 and sections[section].kind == "boilerplate"
         kind = "boilerplate" if in_boilerplate or _BOILERPLATE_LINE.search(line.text) else "body"
         if kind == "body" and line.text.startswith("|"):

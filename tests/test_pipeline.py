@@ -658,6 +658,10 @@ ASKED_KIND_CASES = {
         {"电子.md": "电子行业周报\n\n建议关注：\n1. 玄芯半导体：国产AI加速卡龙头，玄芯 X3 放量在即；\n",
          "存储.md": "曜石存储点评\n\n我们给予曜石存储目标价85元，维持买入评级。\n"},
         [("玄芯半导体的目标价是多少", None), ("曜石存储的目标价是多少", "85元")]),
+    # "一个原因" is one as an article: no head count
+    "one as an article is no count": (
+        {"冬运会.md": "星河冬运会\n\n星河国数名议员呼吁本国运动员退出星河冬运会，一个原因是赛程安排过于紧张。\n"},
+        [("星河冬运会星河国运动员数量", None)]),
     # "票房冠军" asks which film leads the box office, not a box-office figure
     "the leader of a figure is no value of it": (
         {"春节档.md": "2025年春节档首日\n\n其中，《星河之门》以8.31亿元（含预售）成绩领跑春节档，成为首映日票房冠军。\n"},

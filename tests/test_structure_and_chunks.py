@@ -128,6 +128,19 @@ def test_an_auditors_opinion_is_boilerplate_but_the_statements_it_names_are_not(
     assert kind_at == {"We have": "boilerplate", "In our": "boilerplate", "Total": "body"}
 
 
+def test_an_institutes_team_list_is_boilerplate_but_the_abstract_after_it_is_not():
+    """A cover names the institute and its team (names, phones) before the report's abstract: prose ends the
+    list, so the abstract is body text, never ranked below the body as boilerplate."""
+    abstract = ("2025 年，全球经济增长动力持续回落，发达经济体增速明显放缓，新兴经济体增速与 2024 年大致持平；"
+                "展望 2026 年，全球经济复苏依旧疲软。")
+    text = ("全球经济金融展望报告\n星河银行研究院\n组 长：陈星河\n成 员：王一\n李二\n联系人：王一\n"
+            f"电 话：010-66594127\n{abstract}\n一、全球经济回顾\n全球贸易放缓。\n")
+    doc = Document("r", "outlook.txt", text)
+    chunks = chunk_report(doc, parse_report(doc), first_id=0)
+    kind_at = {phrase: next(c.kind for c in chunks if phrase in c.text) for phrase in ("陈星河", "持续回落", "全球贸易")}
+    assert kind_at == {"陈星河": "boilerplate", "持续回落": "body", "全球贸易": "body"}
+
+
 def test_figure_mentions_are_normalised():
     assert figure_mentions("如图表3所示，而图 5 与 Figure 2、Exhibit 4 显示") == ["图表3", "图5", "Figure 2", "Exhibit 4"]
 
