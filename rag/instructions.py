@@ -15,10 +15,11 @@ _ASKS = re.compile(r"[?？]\s*$|^\W*(what|how|which|who|whom|whose|when|where|wh
                    r"have|had|can|could|will|would|should)\b|什么|多少|哪|谁|几|如何|怎么|怎样|吗|是否|为什么|为何",
                    re.IGNORECASE)
 # a sentence opening with one of these tells how to answer: "Answer in USD millions.", "Assume that you are an
-# analyst.", "If gross margin is not a useful metric, then state that.", "请根据资产负债表回答："
-_INSTRUCTS = re.compile(r"^\W*(answer|give|provide|respond|base|basing|compute|calculate|approach|assume|please|round|"
-                        r"state|express|use|using|rely|relying|explain|show|if|we need|you are|do not|don't|"
-                        r"请(?!问)|回答|假设|如果|假如|注意)", re.IGNORECASE)
+# analyst." (but "Assume that exports rose 10%." is a premise), "If gross margin is not a useful metric, then state
+# that.", "请根据资产负债表回答："
+_INSTRUCTS = re.compile(r"^\W*(answer|give|provide|respond|base|basing|compute|calculate|approach|assume (that )?you|"
+                        r"please|round|state|express|use|using|rely|relying|explain|show|if|we need|you are|do not|don't|"
+                        r"请(?!问)|回答|假设[你您]|假如[你您]|如果|注意)", re.IGNORECASE)
 # an opening clause saying only where to look: "According to the details clearly outlined within the balance
 # sheet, …", "Using the cash flow statement, …", "根据资产负债表，…"
 _SOURCE_CLAUSE = re.compile(r"^\W*((by|using|based on|basing|according to|relying on|from)\b|根据|基于|按照)"

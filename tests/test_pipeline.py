@@ -527,6 +527,8 @@ def test_a_questions_instructions_are_not_terms_its_answer_must_hold(tmp_path, e
                       "abilities: how much did Block generate in FY2020? Answer in USD millions.") == \
         "how much did Block generate in FY2020?"
     assert asked_part("According to Apple's 10-K, what was revenue?") == "According to Apple's 10-K, what was revenue?"
+    premise = "Assume that exports rose 10% in 2026. What would the trade surplus be?"   # a premise, not a role
+    assert asked_part(premise) == premise
     assert asked_part("请根据资产负债表回答：2025年末存货是多少？") == "2025年末存货是多少？"
 
 
