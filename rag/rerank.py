@@ -29,7 +29,7 @@ from .synonyms import Alias, aliases_in
 from .textnorm import HAN, fold, is_chinese
 
 _ASKS_NUMBER = re.compile(r"多少|几[个家年月天次倍%]|几成|多大|多高|多长|多久|百分之|"
-                          r"how (many|much|large|big|long)|what (percentage|share|proportion|amount|price)|\bpercent|"
+                          r"how (many|much|large|big|long)|what (percentage|share|proportion|price)|\bamount\b|\bpercent|"
                           r"\b(share|proportion) of\b",
                           re.IGNORECASE)
 # a figure named without asking how it moved (2022年棉花产量, 出生率是) asks for its value
@@ -105,9 +105,11 @@ _ASKS_BACK = re.compile(r"[？?][\s”\"'」』）)]*$")
 # a sentence wondering what, how much or who ("想要知道使用了什么处理器") restates a question, not its answer
 _WONDERS = re.compile(r"什么|多少|哪些|哪个|哪里|为什么|谁")
 _YEAR = re.compile(r"(19|20)\d\d")
-# a date or a time of day (2021年, 12月10日, 14时23分, 18:00) says when, not how much
+# a date or a time of day (2021年, 12月10日, 14时23分, 18:00, February 2, 2019) says when, not how much
+_MONTH_NAME = r"((Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?|(JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]*)"
 _DATE_OF = re.compile(r"((19|20)\d\d\s*年\s*)?\d{1,2}\s*月(\s*\d{1,2}\s*[日号])?|\d{1,2}\s*[日号]|"
-                      r"(19|20)\d\d\s*年(?!\s*\d)|\d{1,2}\s*时(\s*\d{1,2}\s*分)?|\d{1,2}[:：]\d\d")
+                      r"(19|20)\d\d\s*年(?!\s*\d)|\d{1,2}\s*时(\s*\d{1,2}\s*分)?|\d{1,2}[:：]\d\d|"
+                      rf"\b{_MONTH_NAME}\s+\d{{1,2}}(,?\s+(19|20)\d\d)?\b|\b\d{{1,2}}\s+{_MONTH_NAME}(\s+(19|20)\d\d)?\b")
 _FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９．", "0123456789.")
 # "X是什么", "什么是X", "X的全称", "X有什么特点", "What is X?" ask what X is: a sentence opening with X and saying it
 # ("X：…", "注：X为…", "X全称为…", "X的特点是…", "X is …") defines it

@@ -664,6 +664,14 @@ ASKED_KIND_CASES = {
     "one as an article is no count": (
         {"冬运会.md": "星河冬运会\n\n星河国数名议员呼吁本国运动员退出星河冬运会，一个原因是赛程安排过于紧张。\n"},
         [("星河冬运会星河国运动员数量", None)]),
+    # "the total amount" asks a value: a header row of dates ("February 2, 2019") holds none
+    "a row of dates is no amount": (
+        {"BESTBUY_2019_10K.md": "Best Buy annual report\n\nConsolidated Statements of Earnings\n\n"
+                                "Fiscal Years Ended\tFebruary 2, 2019\tFebruary 3, 2018\tJanuary 28, 2017\n"
+                                "Revenue\t42,879\t42,151\t39,403\n\nConsolidated Balance Sheets\n\n"
+                                "\tFebruary 2, 2019\tFebruary 3, 2018\nMerchandise inventories\t5,409\t5,209\n"},
+        [("What is the year end FY2019 total amount of inventories for Best Buy? Answer in USD millions. Base your "
+          "judgments on the information provided primarily in the balance sheet.", "5,409")]),
     # "票房冠军" asks which film leads the box office, not a box-office figure
     "the leader of a figure is no value of it": (
         {"春节档.md": "2025年春节档首日\n\n其中，《星河之门》以8.31亿元（含预售）成绩领跑春节档，成为首映日票房冠军。\n"},
