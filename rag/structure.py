@@ -32,16 +32,16 @@ _SPECIAL_BODY = re.compile(
     r"risks?|key risks|conclusions?|valuation)\s*[:：]?$",
     re.IGNORECASE,
 )
-_SPECIAL_BOILERPLATE = re.compile(
-    r"^(投资评级说明|评级说明|行业评级说明|公司评级说明|分析师声明|分析师承诺|重要声明|免责声明|法律声明|"
-    r"特别声明|一般声明|版权声明|评级体系|联系我们|.{0,16}(研究所|研究院|研究部)(地址)?|"
-    r"disclaimer|disclosures?|important disclosures?|analyst certification|legal notice|"
-    r"rating definitions|contacts?)\b.{0,24}$",
-    re.IGNORECASE,
-)
 # a research institute's or contacts' heading governs a list of names, phones and addresses: prose ends it (the
 # report's abstract after its cover's team list is body text)
-_DIRECTORY = re.compile(r"^(联系我们|.{0,16}(研究所|研究院|研究部)(地址)?|contacts?)\b.{0,24}$", re.IGNORECASE)
+_DIRECTORY_HEADING = r"联系我们|.{0,16}(研究所|研究院|研究部)(地址)?|contacts?"
+_DIRECTORY = re.compile(rf"^({_DIRECTORY_HEADING})\b.{{0,24}}$", re.IGNORECASE)
+_SPECIAL_BOILERPLATE = re.compile(
+    r"^(投资评级说明|评级说明|行业评级说明|公司评级说明|分析师声明|分析师承诺|重要声明|免责声明|法律声明|"
+    r"特别声明|一般声明|版权声明|评级体系|disclaimer|disclosures?|important disclosures?|analyst certification|"
+    rf"legal notice|rating definitions|{_DIRECTORY_HEADING})\b.{{0,24}}$",
+    re.IGNORECASE,
+)
 _PROSE_CHARS = 60
 _SENTENCE_END = re.compile(r"[。！？]|[.!?](\s|$)")
 _BOILERPLATE_LINE = re.compile(
