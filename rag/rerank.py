@@ -22,9 +22,9 @@ from .schema import Chunk, Passage, Section
 from .sentences import LIST_NUMBER, list_or_paragraph_end, sentence_spans
 from .retrieval import statement_rows_asked
 from .settings import RerankSettings
-from .structure import (FIGURE_MENTION, SOURCE_LINE, asks_about_boilerplate, asks_when_published, asks_who_published,
-                        asks_who_wrote, author_entries, figure_mentions, report_author_lines, report_date_line,
-                        report_issuer_span, statements_named)
+from .structure import (FIGURE_MENTION, MONTH, SOURCE_LINE, asks_about_boilerplate, asks_when_published,
+                        asks_who_published, asks_who_wrote, author_entries, figure_mentions, report_author_lines,
+                        report_date_line, report_issuer_span, statements_named)
 from .synonyms import Alias, aliases_in
 from .textnorm import HAN, fold, is_chinese
 
@@ -106,10 +106,9 @@ _ASKS_BACK = re.compile(r"[？?][\s”\"'」』）)]*$")
 _WONDERS = re.compile(r"什么|多少|哪些|哪个|哪里|为什么|谁")
 _YEAR = re.compile(r"(19|20)\d\d")
 # a date or a time of day (2021年, 12月10日, 14时23分, 18:00, February 2, 2019) says when, not how much
-_MONTH_NAME = r"((Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?|(JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]*)"
 _DATE_OF = re.compile(r"((19|20)\d\d\s*年\s*)?\d{1,2}\s*月(\s*\d{1,2}\s*[日号])?|\d{1,2}\s*[日号]|"
                       r"(19|20)\d\d\s*年(?!\s*\d)|\d{1,2}\s*时(\s*\d{1,2}\s*分)?|\d{1,2}[:：]\d\d|"
-                      rf"\b{_MONTH_NAME}\s+\d{{1,2}}(,?\s+(19|20)\d\d)?\b|\b\d{{1,2}}\s+{_MONTH_NAME}(\s+(19|20)\d\d)?\b")
+                      rf"\b(?i:{MONTH})\s+\d{{1,2}}(,?\s+(19|20)\d\d)?\b|\b\d{{1,2}}\s+(?i:{MONTH})(\s+(19|20)\d\d)?\b")
 _FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９．", "0123456789.")
 # "X是什么", "什么是X", "X的全称", "X有什么特点", "What is X?" ask what X is: a sentence opening with X and saying it
 # ("X：…", "注：X为…", "X全称为…", "X的特点是…", "X is …") defines it

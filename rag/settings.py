@@ -34,6 +34,7 @@ class RerankSettings:
     aspect_weight: float = 0.5     # weight of a question word naming the aspect asked (意义, 原因, 影响; dev splits)
     anchor_idf_share: float = 1.0  # question terms this close to its rarest one are its anchors ...
     missing_anchor_factor: float = 0.7  # ... and a sentence out of their reach has its coverage cut by this
+                                        # (and its score too when another report is the one the question names)
     max_cross_lingual_sentences: int = 6  # sentences embedded when question and passage languages differ
     similarity_range: tuple[float, float] = (0.7, 0.95)  # dense similarities scored as no / full coverage
 

@@ -42,8 +42,8 @@ _SPECIAL_BOILERPLATE = re.compile(
     rf"legal notice|rating definitions|{_DIRECTORY_HEADING})\b.{{0,24}}$",
     re.IGNORECASE,
 )
-_PROSE_CHARS = 60
-_SENTENCE_END = re.compile(r"[。！？]|[.!?](\s|$)")
+_PROSE_CHARS = 60   # a line this long ending a sentence is prose, no entry of a list
+_SENTENCE_MARK = re.compile(r"[。！？]|[.!?](\s|$)")
 _BOILERPLATE_LINE = re.compile(
     r"执业资格证书编号|执业证书编号|证书编号|SAC\s*(执业)?编号|S\d{13}|@[\w-]+\.(com|cn)|"
     r"^(地址|邮编|电话|传真|网址|邮箱|联系人)\s*[:：]|请务必阅读|本报告仅供|不构成.{0,6}(投资)?建议|"
@@ -166,7 +166,7 @@ def parse_report(doc: Document) -> ReportStructure:
             blocks.append(Block(line.start, line.end, "furniture", section))   # page header/footer left in text
             continue
         if section >= 0 and _DIRECTORY.match(sections[section].heading) and len(line.text) >= _PROSE_CHARS \
-                and _SENTENCE_END.search(line.text) and not _BOILERPLATE_LINE.search(line.text):
+                and _SENTENCE_MARK.search(line.text) and not _BOILERPLATE_LINE.search(line.text):
             sections[stack.pop()[1]].end = line.start
             section = stack[-1][1] if stack else -1
         in_boilerplate = section >= 0 and sections[section].kind == "boilerplate"
@@ -344,9 +344,9 @@ def figure_mentions(text: str) -> list[str]:
 
 
 _TABLE_ROWS_UP = 60   # how far above a quoted row its header row is looked for
-_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"   # any case
 _LABEL_NUMBERS = re.compile(  # numbers that label a column: years, dates, notes, footnote marks
-    rf"(?:FY|Q[1-4]\s*|H[12]\s*)?(?:19|20)\d\d(?:[A-Za-z年度]*)|{_MONTH}\s*\d{{1,2}}|\d{{1,2}}\s*{_MONTH}|"
+    rf"(?:FY|Q[1-4]\s*|H[12]\s*)?(?:19|20)\d\d(?:[A-Za-z年度]*)|{MONTH}\s*\d{{1,2}}|\d{{1,2}}\s*{MONTH}|"
     r"\d{1,2}\s*月\s*(?:\d{1,2}\s*日)?|\(\d\)|Note\s*\d+", re.IGNORECASE)
 _TABLE_RULE = re.compile(r"^[\s|:\-]+$")
 
