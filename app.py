@@ -2,7 +2,8 @@
 
     python app.py [--host 127.0.0.1] [--port 7860] [--index index/] [--corpus corpus/] [--lang en|zh]
 
-On first start (no index in --index) the --corpus folder is indexed, with progress in the terminal.
+On first start (no index in --index) the --corpus folder is indexed, with progress in the terminal; an
+index an older version chunked is rebuilt from it (see `prepare_index`).
 The app binds 127.0.0.1 unless --host says otherwise. UI labels are English or Chinese (--lang, else
 the RAG_LANG environment variable, else English).
 
@@ -28,8 +29,8 @@ import gradio as gr
 
 from rag import ui
 from rag.followup import resolve_followup
-from rag.index import current_generation
-from rag.indexing import IndexSummary, index_paths, print_progress, remove_report
+from rag.index import IndexUnavailable, current_generation
+from rag.indexing import IndexSummary, index_paths, outdated_chunking, print_progress, remove_report
 from rag.qa import QuestionError, ReportQA
 from rag.settings import Settings
 
@@ -185,7 +186,10 @@ def build_app(library: Library, labels: dict) -> gr.Blocks:
         def on_upload(files, progress=gr.Progress()):
             saved = [save_upload(Path(f), uploads_dir(library.settings)) for f in files or []]
             report = lambda name, done, total: progress((done, total), desc=f"{labels['indexing']} {name}")
-            summary = library.add(saved, report)
+            try:
+                summary = library.add(saved, report)
+            except IndexUnavailable as err:   # an index of another model or pipeline version: say how to rebuild
+                return (ui.render_notice([str(err)]), *library_views(), None)
             return (ui.render_notice(upload_notes(summary, labels)), *library_views(), None)
 
         def on_remove(name):
@@ -233,13 +237,29 @@ def upload_notes(summary: IndexSummary, labels: dict) -> list[str]:
     return notes + [labels["added"].format(names=", ".join(added)) if added else labels["nothing_added"]]
 
 
+def prepare_index(settings: Settings) -> None:
+    """Index the corpus on first start. An index an older version chunked is rebuilt from the corpus when all
+    its reports came from there (uploads included); one holding reports from elsewhere is left, with the
+    command that rebuilds it, since the app cannot know those folders are still wanted."""
+    outdated, sources = outdated_chunking(settings.index_dir)
+    if current_generation(settings.index_dir) is not None and not outdated:
+        return
+    corpus = settings.corpus_dir.resolve()
+    if outdated and not all(source.is_relative_to(corpus) for source in sources):
+        print(f"{outdated}. It holds reports from outside {settings.corpus_dir}, so it is served as it is; rebuild "
+              f"it with: python -m rag index --rebuild FOLDER ... --index {settings.index_dir}", flush=True)
+        return
+    if outdated:
+        print(f"{outdated}: rebuilding it.", flush=True)
+    print(f"Indexing {settings.corpus_dir} into {settings.index_dir} ...", flush=True)
+    for line in index_paths([settings.corpus_dir], settings, rebuild=bool(outdated), progress=print_progress).lines():
+        print(line, flush=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     settings = replace(Settings(), index_dir=Path(args.index), corpus_dir=Path(args.corpus))
-    if current_generation(settings.index_dir) is None:
-        print(f"Indexing {settings.corpus_dir} into {settings.index_dir} ...", flush=True)
-        for line in index_paths([settings.corpus_dir], settings, progress=print_progress).lines():
-            print(line, flush=True)
+    prepare_index(settings)
     demo = build_app(Library(settings), ui.LABELS[args.lang])
     password = os.environ.get("RAG_APP_PASSWORD")
     demo.queue().launch(server_name=args.host, server_port=args.port, css=ui.CSS, js=SOURCE_CLICKS_JS,

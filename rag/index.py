@@ -107,14 +107,23 @@ class ReportIndex:
         return index
 
     @staticmethod
-    def recorded_embedding(folder: Path) -> tuple[str, str] | None:
-        """(model, backend tag) of the index in `folder` from its manifest alone; None when there is none."""
+    def recorded_manifest(folder: Path) -> dict | None:
+        """The manifest of the index in `folder` alone (no vectors or texts read); None when there is none."""
         generation = current_generation(folder)
         if generation is None:
             return None
         try:
-            return _embedding_of(json.loads((generation / "manifest.json").read_text(encoding="utf-8")))
-        except (OSError, ValueError, KeyError):
+            return json.loads((generation / "manifest.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None   # unreadable: loading it says why
+
+    @staticmethod
+    def recorded_embedding(folder: Path) -> tuple[str, str] | None:
+        """(model, backend tag) of the index in `folder` from its manifest alone; None when there is none."""
+        manifest = ReportIndex.recorded_manifest(folder)
+        try:
+            return _embedding_of(manifest) if manifest else None
+        except KeyError:
             return None   # unreadable: loading it says why
 
     def has_unsaved_changes(self) -> bool:

@@ -129,6 +129,16 @@ def remove_report(settings: Settings, name: str) -> str | None:
     return source
 
 
+def outdated_chunking(folder: Path) -> tuple[str, list[Path]]:
+    """Why the index in `folder` needs rebuilding before anything joins it (an older version of the pipeline
+    chunked it), with the report files it was built from; ("", []) when it is current or absent."""
+    manifest = ReportIndex.recorded_manifest(folder)
+    if not manifest or manifest.get("chunker") == CHUNKER_VERSION:
+        return "", []
+    return (f"the index in {folder} was chunked by {manifest.get('chunker')!r}; this version chunks by "
+            f"{CHUNKER_VERSION!r}"), [Path(source) for source in manifest.get("sources", {}).values()]
+
+
 def _open_index(folder: Path, embedder: Embedder, rebuild: bool) -> ReportIndex:
     if not rebuild and current_generation(folder) is not None:
         index = ReportIndex.load(folder)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from pdf_factory import write_content_bomb_pdf, write_pdf, write_placed_pdf
+from rag.chunking import CHUNKER_VERSION
 from rag.embeddings import Embedder
 from rag.evaluation import judge, summarise
 from rag.index import IndexUnavailable, ReportIndex, current_generation, write_lock
@@ -777,6 +778,37 @@ def test_writers_of_one_index_take_turns_and_the_app_follows_them(tmp_path, embe
     other_run.join()
     answer = library.ask("星河动力融资多少亿元？", None)
     assert "12.5 亿元" in answer["answer"][0]["text"]
+
+
+def test_the_app_rebuilds_an_index_an_older_version_chunked_when_it_holds_only_its_corpus(tmp_path, embedder, capsys):
+    """After an upgrade `python app.py` must not serve old chunks, nor fail on the next upload: an index of its
+    own corpus (uploads included) is rebuilt; one holding reports from elsewhere is left, with the command."""
+    from app import prepare_index
+
+    corpus, elsewhere = tmp_path / "corpus", tmp_path / "elsewhere"
+    shutil.copytree(ROOT / "corpus", corpus)
+    elsewhere.mkdir()
+    (elsewhere / "note.md").write_text("# Note\n\nThe Velmora terminal handled 6,420 containers a day.\n", "utf-8")
+
+    def chunked_by_an_older_version(settings: Settings) -> None:
+        manifest = current_generation(settings.index_dir) / "manifest.json"
+        manifest.write_text(json.dumps({**json.loads(manifest.read_text("utf-8")), "chunker": "sections-v1"}), "utf-8")
+
+    own = replace(Settings(), index_dir=tmp_path / "own", corpus_dir=corpus)
+    index_paths([corpus], own, embedder)
+    chunked_by_an_older_version(own)
+    prepare_index(own)
+    assert ReportIndex.load(own.index_dir).manifest["chunker"] == CHUNKER_VERSION
+    assert "rebuilding it" in capsys.readouterr().out
+
+    mixed = replace(Settings(), index_dir=tmp_path / "mixed", corpus_dir=corpus)
+    index_paths([corpus, elsewhere], mixed, embedder)
+    chunked_by_an_older_version(mixed)
+    prepare_index(mixed)
+    assert ReportIndex.load(mixed.index_dir).manifest["chunker"] == "sections-v1"
+    assert "python -m rag index --rebuild" in capsys.readouterr().out
+    with pytest.raises(IndexUnavailable, match="rebuild with"):
+        index_paths([corpus], mixed, embedder)
 
 
 def test_an_upload_keeps_its_name_when_the_corpus_is_indexed_again(tmp_path, embedder):
