@@ -601,8 +601,9 @@ class SentenceReranker:
                 and not (asked.years and _years(sentence) and not asked.years & lead_numbers))
             type_ok = _holds_asked_kind(asked, sentence)
             names_figure = bool(asked.figures & set(figure_mentions(sentence)))
+            label_precision = _label_precision(asked, sentence)
             score = held + 0.1 * type_ok + 0.1 * (numbers_ok and bool(asked.numbers)) + 0.3 * (names_figure or in_statement) \
-                + 0.05 * _label_precision(asked, sentence) + 0.1 * _defines(asked.defined, sentence)
+                + 0.05 * label_precision + 0.1 * _defines(asked.defined, sentence)
             if chunk.kind == "boilerplate" and not asked.boilerplate:
                 score *= 0.5
             # across languages a sentence shares a word with the question at least (by its name there: 算力,
@@ -619,7 +620,7 @@ class SentenceReranker:
                 score *= self.settings.missing_anchor_factor
             # a row of the statement the question names, labelled mostly in its words ("Net income" for "net income
             # attributable to shareholders, using the income statement"), is what it points at, as a figure named is
-            names_row = in_statement and _label_precision(asked, sentence) >= 0.5
+            names_row = in_statement and label_precision >= 0.5
             coverage = (held + 0.5 * (names_figure or names_row)) * \
                 (1.0 if anchors_ok else self.settings.missing_anchor_factor)
             asks_back = _ASKS_BACK.search(sentence) is not None or bool(_WONDERS.search(sentence))

@@ -486,16 +486,21 @@ def _filing_pages(company: str, capex: str, operating: str) -> list[list[tuple[f
     return [discussion, statement, balance]
 
 
-def test_a_question_naming_a_financial_statement_is_answered_from_its_rows(tmp_path, embedder):
-    """"From the cash flow statement": the statement's row answers ("capital expenditure" is its
-    "purchases of property, plant and equipment"), not prose with the word "capital", nor another filing's row."""
+def _two_filings(tmp_path: Path, embedder: Embedder) -> ReportQA:
+    """A real index of two look-alike 10-K PDFs (4X's and Acme's), opened for questions."""
     corpus = tmp_path / "filings"
     corpus.mkdir()
     write_placed_pdf(corpus / "4X_2025_10K.pdf", _filing_pages("4X", "(1,577)", "2,410"))
     write_placed_pdf(corpus / "ACME_2025_10K.pdf", _filing_pages("Acme", "(2,950)", "3,120"))
     settings = replace(Settings(), index_dir=tmp_path / "index")
     index_paths([corpus], settings, embedder)
-    qa = ReportQA.open(settings, embedder)
+    return ReportQA.open(settings, embedder)
+
+
+def test_a_question_naming_a_financial_statement_is_answered_from_its_rows(tmp_path, embedder):
+    """"From the cash flow statement": the statement's row answers ("capital expenditure" is its
+    "purchases of property, plant and equipment"), not prose with the word "capital", nor another filing's row."""
+    qa = _two_filings(tmp_path, embedder)
     answer = qa.ask("What was 4X's FY2025 capital expenditure? Answer from the cash flow statement.")
     citation = answer.citations[answer.answer[0].citation - 1]
     assert answer.answerable and "(1,577)" in answer.answer[0].text
@@ -511,13 +516,7 @@ def test_a_question_naming_a_financial_statement_is_answered_from_its_rows(tmp_p
 def test_a_questions_instructions_are_not_terms_its_answer_must_hold(tmp_path, embedder):
     """How to answer ("Answer in USD millions", "Base your judgments on the balance sheet", "Assume you are an
     analyst") is no part of what is asked: the row of the statement and filing it names answers."""
-    corpus = tmp_path / "filings"
-    corpus.mkdir()
-    write_placed_pdf(corpus / "4X_2025_10K.pdf", _filing_pages("4X", "(1,577)", "2,410"))
-    write_placed_pdf(corpus / "ACME_2025_10K.pdf", _filing_pages("Acme", "(2,950)", "3,120"))
-    settings = replace(Settings(), index_dir=tmp_path / "index")
-    index_paths([corpus], settings, embedder)
-    qa = ReportQA.open(settings, embedder)
+    qa = _two_filings(tmp_path, embedder)
     answer = qa.ask("Assume that you are a public equities analyst. Answer the following question by primarily "
                     "using information that is shown in the balance sheet: what is the year end FY2025 amount of "
                     "current assets for 4X? Answer in USD millions. Base your judgments on the information "
