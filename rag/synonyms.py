@@ -42,6 +42,8 @@ _GROUPS = [
     ["评级", "投资评级", "rating", "investment rating"],
     ["增速", "增长率", "增长速度", "growth rate"],
     ["国内生产总值", "gdp"],
+    # a report states its forecast as "预计2024年美国经济增速为1.7%"
+    ["预测", "预计", "预估", "forecast", "projection"],
     ["居民消费价格指数", "消费者物价指数", "消费价格指数", "cpi", "consumer price index"],
     ["通胀", "通货膨胀", "inflation"],
     ["外商直接投资", "fdi", "foreign direct investment"],

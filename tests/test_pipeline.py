@@ -568,13 +568,17 @@ def test_a_sentence_two_reports_repeat_is_quoted_once(tmp_path, embedder):
 
 
 def test_a_figure_asked_by_another_name_is_found_and_quoted(tmp_path, embedder):
-    """营收 for 营业收入, 增速 for 增长率, capex for "purchases of property, plant and equipment", PE for 市盈率; a Chinese
+    """营收 for 营业收入, 增速 for 增长率, capex for "purchases of property, plant and equipment", PE for 市盈率, 预计 for 预测
+    (a sentence about another economy says 预测 and is no answer for the US); a Chinese
     report's sentence of partial coverage is not outranked by an English one merely for being cross-lingual."""
     qa = _qa_over(tmp_path, embedder, {   # Chinese and English reports in one index
         "星河动力-深度报告.md": "一、盈利预测\n预计星河动力 2026 年净利润为 95 亿元，星河动力股价较年初上涨 3 倍。\n"
                            "预计公司 2026 年营业收入为 820 亿元，对应当前股价市盈率为 18 倍。\n"
                            "二、经营回顾\n公司 2025 年新增产能 30 万吨，员工人数增加 1,200 人。\n"
                            "公司 2025 年营业收入为 680 亿元。公司 2025 年营业收入增长率为 35%。\n",
+        "宏观展望.md": "一、全球贸易\n随着美国加息周期进入尾声，2024 年全球贸易可能回暖，WTO 预测全球商品贸易量增速为 3.3%。\n"
+                     "二、美国经济\n美国消费保持韧性，美国就业市场降温。\n预计 2024 年美国经济增速为 1.7%。\n"
+                     "三、美国通胀\n美国经济放缓，美国通胀回落。\n四、美国就业\n美国经济降温，美国失业率上升。\n",
         "filing.md": "# Cash flows\nResearch expenditures were $62 million in fiscal 2023.\n"
                      "Purchases of property, plant and equipment were $930 million in fiscal 2023.\n"})
     revenue = qa.ask("星河动力 2026 年营收预计多少？")
@@ -585,6 +589,8 @@ def test_a_figure_asked_by_another_name_is_found_and_quoted(tmp_path, embedder):
     assert pe.answerable and "18 倍" in pe.answer[0].text
     capex = qa.ask("How much were capital expenditures in fiscal 2023?")
     assert capex.answerable and "$930 million" in capex.answer[0].text
+    forecast = qa.ask("2024年美国经济增长预测是多少？")   # a report's 预计 is its forecast
+    assert forecast.answerable and "1.7%" in forecast.answer[0].text
 
 
 def test_a_sentence_dated_to_another_year_does_not_answer_for_the_asked_one(tmp_path, embedder):
