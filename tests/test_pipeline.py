@@ -593,6 +593,16 @@ def test_a_figure_asked_by_another_name_is_found_and_quoted(tmp_path, embedder):
     assert forecast.answerable and "1.7%" in forecast.answer[0].text
 
 
+def test_diversification_is_asked_by_either_of_its_chinese_names(tmp_path, embedder):
+    """多元化 is 多样化: "哪些因素促进了投资多样化" is answered by the sentence on 多元化, not one naming 因素."""
+    qa = _qa_over(tmp_path, embedder, {"中东观察.md": (
+        "一、能源转型\n受油价波动等因素影响，中东国家财政收入波动加大。\n"
+        "近年来，中东国家纷纷制定能源转型战略，投资领域逐步拓展至人工智能、新能源等新兴产业，推动经济多元化发展。\n"
+        "二、金融市场\n多重因素推动中东国家资本市场投资活跃。\n")})
+    answer = qa.ask("哪些因素促进了中东国家的投资多样化？")
+    assert answer.answerable and "多元化" in answer.answer[0].text
+
+
 def test_a_sentence_dated_to_another_year_does_not_answer_for_the_asked_one(tmp_path, embedder):
     qa = _qa_over(tmp_path, embedder, {"公司点评.md": "一、经营回顾\n2022 年回顾：公司营收为 100 亿元。\n"
                                                     "展望：星河动力 2023 年营收预计为 120 亿元。\n"})
