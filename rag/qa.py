@@ -42,19 +42,21 @@ class ReportQA:
         """Load the model and build what the first question would otherwise wait for (BM25, the row
         maps, the report names): seconds at tens of thousands of chunks."""
         self.embedder.embed_query("warm up")
-        _ = self.index.bm25, self.index.row_of_id, self.index.names, self.index.rows_of([])   # built on first use
+        _ = self.index.bm25, self.index.row_of_id, self.index.names, self.index.rows_of([]), \
+            self.index.pinyin_names   # built on first use
         return self
 
     def ask(self, question: str, docs: list[str] | None = None, top_k: int | None = None) -> Answer:
         question = check_question(question, self.settings.max_question_chars)
         self._check_docs(docs)
         clock = _Clock()
-        query_vector = self.embedder.embed_query(question)
+        searched = self.index.pinyin_names.searched_question(question)   # "Yaoshi Storage": 曜石 Storage
+        query_vector = self.embedder.embed_query(searched)
         clock.lap("embed_ms")
         top_k = top_k or self.settings.retrieval.top_k
-        candidates = self.retriever.search(question, query_vector, docs, max(top_k, self.settings.rerank.candidates))
+        candidates = self.retriever.search(searched, query_vector, docs, max(top_k, self.settings.rerank.candidates))
         clock.lap("retrieve_ms")
-        passages, ranked = self.reranker.rerank(question, candidates, query_vector, self.embedder.embed_passages, top_k,
+        passages, ranked = self.reranker.rerank(searched, candidates, query_vector, self.embedder.embed_passages, top_k,
                                                 self.extractor.is_answered)
         clock.lap("rerank_ms")
         answerable = bool(ranked) and self.extractor.is_answered(ranked[0])
