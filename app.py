@@ -148,12 +148,14 @@ def build_app(library: Library, labels: dict) -> gr.Blocks:
 
         def on_ask(text, chosen_docs, history, state):
             resolved = resolve_followup(text or "", state["previous"])
-            history = history + [{"role": "user", "content": ui.render_question(text or "", resolved, labels)}]
             try:
                 answer = library.ask(resolved, chosen_docs)
             except QuestionError as err:
+                asked = {"role": "user", "content": ui.render_question(text or "", resolved, labels)}
                 reply = {"role": "assistant", "content": ui.render_notice([str(err)])}
-                return history + [reply], state, gr.update(), gr.update(), gr.update(), text
+                return history + [asked, reply], state, gr.update(), gr.update(), gr.update(), text
+            # shown as searched: the previous topic taken in, pinyin names read as the Chinese names reports write
+            history = history + [{"role": "user", "content": ui.render_question(text or "", answer["searched"], labels)}]
             number = len(state["answers"])
             reply = {"role": "assistant", "content": ui.render_answer(answer, labels, number)}
             state = {"previous": resolved, "answers": state["answers"] + [answer], "shown": number}

@@ -118,9 +118,10 @@ def _run_text(args, settings: Settings) -> int:
 
 def format_answer(answer: Answer) -> str:
     """Plain-text rendering for the terminal: quotes with [n] markers, then the citations."""
+    understood = [f"(searched as: {answer.searched})", ""] if answer.searched else []
     if not answer.answerable:
-        return answer.message
-    lines = [f"{s.text} [{s.citation}]" for s in answer.answer]
+        return "\n".join(understood + [answer.message])
+    lines = understood + [f"{s.text} [{s.citation}]" for s in answer.answer]
     lines.append("")
     for c in answer.citations:
         columns = c.columns and "columns: " + " / ".join(table_cells(c.columns))

@@ -63,7 +63,8 @@ class ReportQA:
         sentences, citations = self.extractor.cite(self.extractor.select(ranked)) if answerable else ([], [])
         clock.lap("answer_ms")
         message = "" if answerable else abstention_message(question)
-        return Answer(question, answerable, sentences, citations, passages, clock.laps(), message)
+        return Answer(question, answerable, sentences, citations, passages, clock.laps(), message,
+                      searched if searched != question else "")
 
     def document_text(self, name: str) -> str:
         """The stored text that every offset of report `name` refers to."""

@@ -147,6 +147,7 @@ class Answer:
     passages: list[Passage]
     timing_ms: dict[str, float]
     message: str = ""    # the plain-language reply when nothing is quoted
+    searched: str = ""   # the question as searched, when it differs ("Yaoshi" read as the 曜石 a report writes)
 
     def to_json(self) -> dict:
         """The CLI / API result shape (see README)."""
@@ -154,6 +155,7 @@ class Answer:
             "question": self.question,
             "answerable": self.answerable,
             "message": self.message,
+            "searched": self.searched or self.question,
             "answer": [asdict(a) for a in self.answer],
             "citations": [asdict(c) for c in self.citations],
             "passages": [

@@ -159,6 +159,10 @@ def test_english_question_after_a_new_conversation(page):
     assert "Understood as" not in page.locator("#chat").inner_text()
     assert "[1] Global EV Batteries 2026" in page.locator("#markdown").inner_text()   # the Markdown export
     shot(page, "04-english-answer")
+    reply = ask(page, "When does Yaoshi Storage plan to supply HBM3?")   # a Chinese company named in pinyin
+    assert "曜石存储计划于2026年第三季度" in reply
+    assert "Understood as: When does 曜石 storage plan to supply HBM3?" in \
+        page.locator("#chat [data-testid=user]").last.inner_text()
 
 
 def test_a_quote_running_over_a_list_keeps_its_lines(page):
@@ -212,7 +216,7 @@ def test_api_ask_returns_the_cli_json_with_verifiable_quotes(app):
 
     url, folder = app
     answer = api_answer(url, "What was global nameplate cell manufacturing capacity at the end of 2025?", [])
-    assert set(answer) == {"question", "answerable", "message", "answer", "citations", "passages", "timing_ms"}
+    assert set(answer) == {"question", "answerable", "message", "searched", "answer", "citations", "passages", "timing_ms"}
     assert answer["answerable"] and "3,050 GWh" in answer["answer"][0]["text"]
     records = ReportIndex.load(folder / "index").records
     for citation in answer["citations"]:

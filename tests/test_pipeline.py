@@ -12,6 +12,7 @@ import pytest
 
 from pdf_factory import write_content_bomb_pdf, write_pdf, write_placed_pdf
 from rag.chunking import CHUNKER_VERSION
+from rag.cli import format_answer
 from rag.embeddings import Embedder
 from rag.evaluation import judge, summarise
 from rag.index import IndexUnavailable, ReportIndex, current_generation, write_lock
@@ -352,7 +353,9 @@ def test_an_english_question_may_name_a_chinese_company_by_its_pinyin(qa):
     assert names.searched_question("Is Kestrel Power Overweight?") == "Is Kestrel Power Overweight?"
     assert names.searched_question("Jingheng plans?") == "Jingheng plans?"
     supply = qa.ask("When does Yaoshi Storage plan to supply HBM3?")
-    assert supply.question == "When does Yaoshi Storage plan to supply HBM3?"
+    assert supply.question == "When does Yaoshi Storage plan to supply HBM3?"   # as asked, and as searched:
+    assert supply.to_json()["searched"] == "When does 曜石 storage plan to supply HBM3?"
+    assert format_answer(supply).startswith("(searched as: When does 曜石 storage plan to supply HBM3?)")
     assert supply.answerable and supply.answer[0].text == "国内厂商曜石存储计划于2026年第三季度实现HBM3产品的小批量供货。"
     fall = qa.ask("How much did the API price of Lingying fall?")
     assert fall.answerable and "下降约 42%" in fall.answer[0].text
