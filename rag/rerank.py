@@ -37,10 +37,17 @@ _ASKS_NUMBER = re.compile(r"多少|几[个家年月天次倍%]|几成|多大|多
 _NAMES_FIGURE = re.compile(r"(比例|占比|增速|增长率|出生率|规模|金额|价格|目标价|数量|人数|数目|产量|销量|交付量|营收|"
                            r"(出口|进口|出货|装机|成交|保有|发电|用电)量|票房|收入|利润|市值|总额|余额)"
                            r"(?!冠军|亚军|季军|第一|榜首|最高|最多|最大|最低|排名)")
+# "What is the target price of X?", "What was the utilisation rate in 2025?": an English question naming a figure
+# as what it asks for (not "the reason for the price decline", not "the outlook for prices") asks for its value
+_NAMES_FIGURE_EN = re.compile(r"\bwhat(?:'s|\s+is|\s+was|\s+are|\s+were|\s+will\s+be)\s+(?:the\s+)?"
+                              r"(?:(?!(?:of|for|about|in|on|behind)\b)[\w/&.'’-]+\s+){0,4}?"
+                              r"(?:price|revenue|sales|income|profit|margin|rate|ratio|share|size|capacity|volume|cost|"
+                              r"growth|yield|p/e|eps|value|upside|downside|output)s?"
+                              r"(?=\s+(?:of|for|in|at|on|per|by)\b|\s*[?,.]|\s*$)", re.IGNORECASE)
 # figures that only their own name states (播种面积 is no 产量); a kind of value (规模, 金额, 人数, 增速) is
 # stated in many ways ("造成10人死亡", "同比增长5.1%")
 _NAMED_FIGURE = re.compile(r"出生率|死亡率|失业率|目标价|产量|销量|交付量|营收|(出口|进口|出货|装机|成交|保有|发电|用电)量|票房|"
-                           r"收入|利润|市值")
+                           r"收入|利润|市值|\btarget price|\bprice target", re.IGNORECASE)
 # "价格下降了多少": the size of a change, stated in a clause saying how something changed ("较 0.60元/秒下降约
 # 42%", "从5月的55.5%降至10月的50.4%"), not in a sentence saying prices fell beside other numbers
 _ASKS_CHANGE = re.compile(r"(下降|下跌|减少|降低|增长|上涨|提升|提高|增加|回落|上升)了?约?(多少|几)")
@@ -260,15 +267,17 @@ def _names_in(question: str) -> set[str]:
 
 def _named_concepts(question: str, groups: list[tuple[str, ...]], vocabulary: dict[str, int]) -> list[frozenset[str]]:
     """The names a question uses that some report writes: capitalised words and acronyms ("Kestrel", "HBM"),
-    and in a Chinese question a word jieba's dictionary does not know (玄芯) or a title in 《》 (《重生之门》),
-    unless it has another name (评级: rating). 产能 or 份额 are words an English sentence says its own way."""
+    in a Chinese question a word jieba's dictionary does not know (玄芯) or a title in 《》 (《重生之门》),
+    unless it has another name (评级: rating), and any Chinese word in an English question ("the target price of
+    玄芯半导体"). 产能 or 份额 are words an English sentence says its own way."""
     latin = _names_in(question)
     chinese = is_chinese(question)
     titled = {t for title in _TITLED.findall(question) for t in tokenize(title)}
     aliased = {t for alias in aliases_in(question) for t in alias.terms}
     return [frozenset(group) for group in groups if any(t in vocabulary for t in group) and (
         set(group) & latin or chinese and not set(group) & aliased
-        and any(HAN.match(t) and (t in titled or not in_dictionary(t)) for t in group))]
+        and any(HAN.match(t) and (t in titled or not in_dictionary(t)) for t in group)
+        or not chinese and any(HAN.match(t) for t in group))]
 
 
 def _placing_verbs(question: str) -> set[str]:
@@ -524,7 +533,7 @@ class SentenceReranker:
         asked_words = asked_part(question)
         named = self.index.names.named_by(question) if statements_named(question) else set()
         within = self.index.rows_of(sorted(named)) if named else None   # the named reports' statements only
-        wants_number = bool(_ASKS_NUMBER.search(question)) or bool(
+        wants_number = bool(_ASKS_NUMBER.search(question) or _NAMES_FIGURE_EN.search(question)) or bool(
             _NAMES_FIGURE.search(question) and not _ASKS_DESCRIPTION.search(question))
         wants_date = bool(_ASKS_DATE.search(question))
         wants_place = bool(_ASKS_PLACE.search(question))
@@ -627,7 +636,11 @@ class SentenceReranker:
             type_ok = type_ok and self._names_asked_figure(asked, sentence, credit) and \
                 (not asked.changed or _states_change(asked, sentence)) and \
                 (asked.role is None or bool(asked.role.search(sentence)))
-            items.append(ScoredSentence(chunk, start, end, score, coverage, type_ok and numbers_ok and not asks_back,
+            # an English sentence holds a Chinese name an English question uses only by writing it
+            writes_names = asked.is_chinese or cross_lingual or all(
+                any(credit[t] for t in anchor) for anchor in asked.named_anchors if any(HAN.match(t) for t in anchor))
+            items.append(ScoredSentence(chunk, start, end, score, coverage,
+                                        type_ok and numbers_ok and not asks_back and writes_names,
                                         cross_lingual, anchored))
         return items
 

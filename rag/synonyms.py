@@ -71,7 +71,7 @@ _GROUPS = [
     ["新能源汽车", "电动车", "电动汽车", "ev", "evs", "electric vehicle", "electric vehicles"],
     ["量产", "mass production", "volume production"],
     ["产能", "capacity"],
-    ["利用率", "utilisation", "utilization"],
+    ["利用率", "utilisation", "utilization", "utilisation rate", "utilization rate"],
     ["需求", "demand"],
     ["供给", "供应", "supply"],
     ["出货量", "shipments"],
@@ -130,7 +130,10 @@ def aliases_in(question: str) -> tuple[Alias, ...]:
         used = [name for name, pattern in group if pattern.search(folded)]
         if used:
             longest = max(used, key=len)
-            others = tuple(_name_terms(name) for name, _ in group if name not in used)
+            # an English name within the one used says it too ("utilisation" for "utilisation rate"); a Chinese
+            # one within it is a broader word (短剧 in 微短剧)
+            others = tuple(_name_terms(name) for name, _ in group
+                           if name != longest and (name not in used or not HAN.search(name)))
             found.append(Alias(frozenset(tokenize(longest)), tuple(o for o in others if o)))
     return tuple(alias for alias in found if alias.terms and alias.alternatives)
 

@@ -112,6 +112,23 @@ def test_a_company_named_in_chinese_is_not_answered_from_english_sentences_witho
     assert not qa.ask("玄芯半导体的目标价是多少？").answerable
     rating = qa.ask("Kestrel Power的评级是什么？")
     assert rating.answerable and "Kestrel Power" in rating.answer[0].text and "Overweight" in rating.answer[0].text
+    # asked in English: "target price" is a figure only its own name states (a Chinese list line about 玄芯半导体
+    # had answered), and an English sentence holds a Chinese name only by writing it (not Kestrel Power's
+    # target price for "Xuanxin", read as 玄芯)
+    assert not qa.ask("What is the target price of 玄芯半导体?").answerable
+    assert not qa.ask("What is the target price of Xuanxin?").answerable
+    kestrel = qa.ask("What is the target price of Kestrel Power?")
+    assert kestrel.answerable and "$31.00" in kestrel.answer[0].text
+
+
+def test_an_english_question_naming_a_figure_asks_for_its_value(qa):
+    """"What is the utilisation rate …" asks for a value (not "Exhibit 2 shows that utilisation has started to
+    improve"), and "utilisation" within "utilisation rate" is a name of it a sentence may use; "key risks" is
+    the report's "main risks" list."""
+    rate = qa.ask("What is the utilisation rate of battery capacity?")
+    assert rate.answerable and "average utilisation was roughly 47%" in rate.answer[0].text
+    risks = qa.ask("What are the key risks for battery makers?")
+    assert risks.answerable and risks.answer[0].text.startswith("The main risks to our view are:")
 
 
 def test_a_chinese_question_finds_the_english_passage(qa):
