@@ -59,6 +59,11 @@ class Embedder:
     def dimension(self) -> int:
         return int(self.model.get_embedding_dimension())
 
+    def knows_word(self, word: str) -> bool:
+        """Whether the model's vocabulary holds the word whole ("China", "Huawei"; not "Yaoshi", which it cuts into
+        pieces): a word it has learnt what it means."""
+        return len(self.model.tokenizer.tokenize(word)) == 1
+
     def embed_passages(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
         return self._encode(texts, "passage", show_progress)
 

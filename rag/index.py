@@ -21,7 +21,6 @@ import numpy as np
 from .e5_convert import exclusive_lock
 from .keyword import BM25, TOKENIZER_VERSION, tokenize
 from .naming import ReportNames
-from .pinyin_names import PinyinNames
 from .schema import Chunk, Document, Figure, PageSpan, Section
 from .sentences import sentence_spans
 from .structure import statement_pages, table_header
@@ -67,7 +66,6 @@ class ReportIndex:
         self.vectors = vectors
         self._bm25: BM25 | None = None
         self._names: ReportNames | None = None
-        self._pinyin_names: PinyinNames | None = None
         self._rows: list[Chunk] | None = None
         self._row_of_id: dict[int, int] | None = None
         self._row_reports: tuple[dict[str, int], np.ndarray] | None = None   # report -> ordinal; row -> ordinal
@@ -249,13 +247,6 @@ class ReportIndex:
                                        for name, r in self.records.items()})
         return self._names
 
-    @property
-    def pinyin_names(self) -> PinyinNames:
-        """The Chinese names an English question's pinyin names stand for ("Yaoshi": 曜石), memoised per name."""
-        if self._pinyin_names is None:
-            self._pinyin_names = PinyinNames(self.bm25.vocabulary, [r.document.text for r in self.records.values()])
-        return self._pinyin_names
-
     def sentences(self, chunk: Chunk) -> list[tuple[int, int, frozenset[str]]]:
         """(start, end, search terms) of each sentence of a chunk, memoised: answering reads them often. A table
         row's terms include its column labels and its table's caption, what its cells are ("| Aurelion Energy |
@@ -276,7 +267,6 @@ class ReportIndex:
     def _invalidate(self) -> None:
         self._bm25 = None
         self._names = None
-        self._pinyin_names = None
         self._rows = None
         self._row_of_id = None
         self._row_reports = None

@@ -8,6 +8,7 @@ import re
 import unicodedata
 from collections import Counter
 from functools import cache
+from typing import Callable
 
 from .textnorm import is_chinese
 
@@ -22,14 +23,16 @@ _LANGUAGE_SAMPLE = 2000  # characters of a report that tell its language
 # jieba's tags of words no name is made of: prepositions, conjunctions, particles, adverbs, pronouns, numerals,
 # measure words, directions, modal particles, interjections, onomatopoeia, times
 _FUNCTION_TAGS = set("pcudrmqfyeot")
+_PROPER_TAGS = {"nr", "nrt", "nrfg", "ns", "nt", "nz", "j"}   # people, places, organisations, other proper nouns
 
 
 class PinyinNames:
     """Reads the pinyin names of an English question as the Chinese names an index's reports write."""
 
-    def __init__(self, vocabulary: dict[str, int], texts: list[str]):
-        self.vocabulary = vocabulary
+    def __init__(self, vocabulary: dict[str, int], texts: list[str], known: Callable[[str], bool]):
+        self.vocabulary = vocabulary   # the reports' search terms: a name they write is no pinyin to read
         self.texts = [t for t in texts if is_chinese(t[:_LANGUAGE_SAMPLE])]   # only Chinese reports write them
+        self.known = known             # the model knows the word ("China", "Shenzhen"): no pinyin to read
         self._names: dict[str, str] = {}
 
     def searched_question(self, question: str) -> str:
@@ -55,8 +58,10 @@ class PinyinNames:
         return run
 
     def _name_of(self, words: list[str]) -> str:
-        """The Chinese name of words one of which no report writes ("Zhang" may be written, "Songwen" not)."""
-        unknown = any(w.lower() not in self.vocabulary for w in words)
+        """The Chinese name of words one of which neither the reports nor the model know ("Zhang" may be known,
+        "Songwen" not); toneless pinyin reads as many words, so a word the model knows ("China": 池内,
+        "Shenzhen": 审慎) is never read as pinyin."""
+        unknown = any(w.lower() not in self.vocabulary and not self.known(w) for w in words)
         return self.chinese_name("".join(words).lower()) if unknown else ""
 
     def chinese_name(self, word: str) -> str:
@@ -79,8 +84,10 @@ class PinyinNames:
 
 
 def _is_name(text: str, start: int, end: int) -> bool:
-    """Whether jieba cuts the text around the span at its start and end ("需要时" holds 要时 inside 需要) and
-    none of its words is a function word or a time (由市, 未来)."""
+    """Whether jieba cuts the text around the span at its start and end ("需要时" holds 要时 inside 需要), none of
+    its words is a function word or a time (由市, 未来), and it is no common word of the dictionary (谜团 for
+    "Meituan", 读音 for "Douyin"): a proper name or a word jieba does not know (晶衡, or 曜石 cut as 曜|石), or
+    else a title in 《》."""
     import jieba.posseg
 
     left = max(start - _CONTEXT, 0)
@@ -91,7 +98,11 @@ def _is_name(text: str, start: int, end: int) -> bool:
             inside.append(piece.flag)
         at += len(piece.word)
         bounds.add(at)
-    return start in bounds and end in bounds and not any(flag[0] in _FUNCTION_TAGS for flag in inside)
+    if text[start - 1:start] == "《" and text[end:end + 1] == "》":
+        return True   # a title: 《狂飙》 names a series, though 狂飙 is a word
+    whole = jieba.posseg.dt.word_tag_tab.get(text[start:end])
+    return start in bounds and end in bounds and not any(flag[0] in _FUNCTION_TAGS for flag in inside) \
+        and (whole is None or whole in _PROPER_TAGS)
 
 
 def _segmentations(word: str) -> list[tuple[str, ...]]:
@@ -116,14 +127,15 @@ def _segmentations(word: str) -> list[tuple[str, ...]]:
 
 @cache
 def _characters() -> dict[str, str]:
-    """Toneless pinyin syllable -> the Chinese characters read so (ü written u and v: "lv", "lu")."""
+    """Toneless pinyin syllable -> the Chinese characters whose first reading it is (a rare reading makes
+    false names: 暖 is read xuān too; ü written u and v: "lv", "lu")."""
     from pypinyin.pinyin_dict import pinyin_dict
 
     characters: dict[str, list[str]] = {}
     for code, readings in pinyin_dict.items():
         if 0x3400 <= code <= 0x9fff:
-            for reading in readings.split(","):
-                toneless = "".join(c for c in unicodedata.normalize("NFD", reading) if not unicodedata.combining(c))
-                for spelling in {toneless.replace("ü", "v"), toneless.replace("ü", "u")}:
-                    characters.setdefault(spelling, []).append(chr(code))
+            reading = readings.split(",")[0]
+            toneless = "".join(c for c in unicodedata.normalize("NFD", reading) if not unicodedata.combining(c))
+            for spelling in {toneless.replace("ü", "v"), toneless.replace("ü", "u")}:
+                characters.setdefault(spelling, []).append(chr(code))
     return {syllable: "".join(chars) for syllable, chars in characters.items()}

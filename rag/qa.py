@@ -7,6 +7,7 @@ from .answer import AnswerExtractor, abstention_message
 from .embeddings import Embedder
 from .index import IndexUnavailable, ReportIndex
 from .onnx_backend import backend_of_tag
+from .pinyin_names import PinyinNames
 from .rerank import SentenceReranker
 from .retrieval import Retriever
 from .schema import Answer
@@ -28,6 +29,16 @@ class ReportQA:
         self.retriever = Retriever(index, settings.retrieval)
         self.reranker = SentenceReranker(index, settings.rerank)
         self.extractor = AnswerExtractor(index, settings.answer)
+        self._pinyin_names: PinyinNames | None = None
+
+    @property
+    def pinyin_names(self) -> PinyinNames:
+        """The Chinese names an English question's pinyin names stand for ("Yaoshi": 曜石), memoised per name."""
+        if self._pinyin_names is None:
+            self._pinyin_names = PinyinNames(self.index.bm25.vocabulary,
+                                             [r.document.text for r in self.index.records.values()],
+                                             self.embedder.knows_word)
+        return self._pinyin_names
 
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder | None = None) -> "ReportQA":
@@ -43,14 +54,14 @@ class ReportQA:
         maps, the report names): seconds at tens of thousands of chunks."""
         self.embedder.embed_query("warm up")
         _ = self.index.bm25, self.index.row_of_id, self.index.names, self.index.rows_of([]), \
-            self.index.pinyin_names   # built on first use
+            self.pinyin_names   # built on first use
         return self
 
     def ask(self, question: str, docs: list[str] | None = None, top_k: int | None = None) -> Answer:
         question = check_question(question, self.settings.max_question_chars)
         self._check_docs(docs)
         clock = _Clock()
-        searched = self.index.pinyin_names.searched_question(question)   # "Yaoshi Storage": 曜石 Storage
+        searched = self.pinyin_names.searched_question(question)   # "Yaoshi Storage": 曜石 Storage
         query_vector = self.embedder.embed_query(searched)
         clock.lap("embed_ms")
         top_k = top_k or self.settings.retrieval.top_k

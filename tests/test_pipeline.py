@@ -364,7 +364,7 @@ def test_english_question_finds_the_chinese_passage(qa):
 def test_an_english_question_may_name_a_chinese_company_by_its_pinyin(qa):
     """"Yaoshi Storage" is the 曜石存储 of the semiconductor report, "Lingying" its 灵影; the words after a name
     say its trade; names a report writes, and a question's first word, stay as they are."""
-    names = qa.index.pinyin_names
+    names = qa.pinyin_names
     assert names.searched_question("When does Yaoshi Storage plan to supply HBM3?") == \
         "When does 曜石 storage plan to supply HBM3?"
     assert names.searched_question("Is Kestrel Power Overweight?") == "Is Kestrel Power Overweight?"
@@ -379,13 +379,16 @@ def test_an_english_question_may_name_a_chinese_company_by_its_pinyin(qa):
 
 
 def test_a_name_in_pinyin_is_read_whole_and_only_as_whole_words(tmp_path, embedder):
-    """"Gao Qiqiang" is 高启强 as one name; "Yaoshi" is not the 要时 inside "需要时" (jieba cuts 需要|时), nor the
-    time word 要是, and with no such name in the reports the question stays as asked."""
+    """"Gao Qiqiang" is 高启强 as one name, 《狂飙》 a title; "Yaoshi" is not the 要时 inside "需要时" (jieba cuts
+    需要|时), nor the conjunction 要是, "Jiage" not the common word 价格, and a word the model knows ("Shenzhen")
+    is left to it: toneless pinyin reads as many words."""
     qa = _qa_over(tmp_path, embedder, {"剧评.md": "一、剧集\n《狂飙》热播，张颂文饰演反派高启强。\n"
-                                                "需要时，剧组会补拍镜头。要是天气不好，拍摄顺延。\n"})
-    names = qa.index.pinyin_names
+                                                "需要时，剧组会补拍镜头。要是天气不好，拍摄顺延。\n"
+                                                "二、市场\n深圳的票房最高，价格也在上涨。\n"})
+    names = qa.pinyin_names
     assert names.searched_question("Who played Gao Qiqiang in Kuangbiao?") == "Who played 高启强 in 狂飙?"
-    assert names.searched_question("When does Yaoshi supply?") == "When does Yaoshi supply?"
+    for question in ["When does Yaoshi supply?", "What is the Jiage?", "How did Shenzhen do?"]:
+        assert names.searched_question(question) == question
     played = qa.ask("Who played Gao Qiqiang?")
     assert played.answerable and "张颂文饰演反派高启强" in played.answer[0].text
 
