@@ -70,6 +70,11 @@ _ASKS_PLACE = re.compile(r"哪里|哪儿|何地|(什么|哪个)(地方|地区)|�
 # jieba part-of-speech tags of names: people, places, organisations, other proper nouns, Latin words
 _PERSON_TAGS = {"nr", "nrfg", "nrt", "eng"}
 _PLACE_TAGS = {"ns", "eng"}
+# a place's generic suffix: "安徽省" is written "安徽" too
+_PLACE_SUFFIX = re.compile(r"(?<=..)(省|市|县|地区|自治区|特别行政区)$")
+_WHICH = {"哪个", "哪", "哪些", "什么", "何", "哪一个"}
+# words by which a Chinese sentence names China (not 国内: 国内生产总值 is any country's GDP)
+_HOME_COUNTRY = ("我国", "全国", "中方")
 _SIMILARITY_CHARS = 120   # a sentence's opening says what it is about; its tail costs embedding time
 # words naming the asked kind itself: an answer holds a date, not the word 时间
 _DATE_WORDS = {"时间", "日期", "date", "time"}
@@ -145,6 +150,7 @@ class ScoredSentence:
     satisfies: bool        # holds the asked type (number/date) and the numbers the question names
     cross_lingual: bool
     anchored: bool = True  # across languages: shares a word with the question and writes the names it uses
+    place_missing: bool = False   # the place the question names is not in the sentence or its context
 
 
 @dataclass
@@ -171,6 +177,7 @@ class _Question:
     unknown_names: set[str]           # names no report in its language uses ("CATL"): it is about something else
     changed: str                      # what a "by how much did it change" question asks about (价格下降了多少: 价格)
     speaks_of_report: bool            # says "报告" / "report": may call one by its title ("AI视频报告")
+    places: tuple[frozenset[str], ...]   # the places it names (美国, 重庆): a sentence about another answers nothing
     named_anchors: list[frozenset[str]]   # the names it uses that a report writes (玄芯 but not 产能, which has an
                                           # English word; "Kestrel"; "HBM3" in a Chinese question): a sentence in
                                           # the other language holds them only by writing them
@@ -278,6 +285,26 @@ def _named_concepts(question: str, groups: list[tuple[str, ...]], vocabulary: di
         set(group) & latin or chinese and not set(group) & aliased
         and any(HAN.match(t) and (t in titled or not in_dictionary(t)) for t in group)
         or not chinese and any(HAN.match(t) for t in group))]
+
+
+def _places_in(question: str) -> tuple[frozenset[str], ...]:
+    """The places a question names, each as the names a sentence may call it by: folded, without a generic
+    suffix (安徽省: 安徽), a shorter name within it (沙特阿拉伯: 沙特), 中国 as 我国."""
+    import jieba.posseg
+
+    tags = jieba.posseg.dt.word_tag_tab
+    places, before = [], ""
+    for pair in jieba.posseg.cut(question):
+        asked, before = before in _WHICH, pair.word   # "分布在哪个大洋区": the kind of place asked, none named
+        if pair.flag == "ns" and len(pair.word) > 1 and not asked:
+            place = _PLACE_SUFFIX.sub("", fold(pair.word))
+            shorter = {t for t in tokenize(place) if len(t) > 1 and tags.get(t) in {"ns", "nr", "nrt"}}
+            places.append(frozenset({place} | shorter | (set(_HOME_COUNTRY) if place == "中国" else set())))
+    return tuple(dict.fromkeys(places))
+
+
+def _names_place(places: tuple[frozenset[str], ...], text: str) -> bool:
+    return any(name in text for names in places for name in names)
 
 
 def _placing_verbs(question: str) -> set[str]:
@@ -412,6 +439,9 @@ class SentenceReranker:
             self._score_by_similarity(cross, query_vector, embed)
             scored.extend(cross)
         scored.sort(key=lambda s: -s.score)
+        if asked.places:
+            self._check_places(question, scored[:_NAME_CHECKED])
+            scored.sort(key=lambda s: -s.score)
         if asked.wants_names and asked.is_chinese:
             self._check_names(question, asked, scored[:_NAME_CHECKED])
             for item in scored[_NAME_CHECKED:]:   # unchecked: no evidence of a name
@@ -510,6 +540,20 @@ class SentenceReranker:
         """The reports of the best passages, whose cover, figures or sections may answer on their own."""
         return [self.index.records[name] for name in dict.fromkeys(p.chunk.doc_name for p in passages[:_COVERED_REPORTS])]
 
+    def _check_places(self, question: str, items: list[ScoredSentence]) -> None:
+        """A sentence out of reach of the places a question names that names another place is about that one
+        ("预计 2024 年日本经济增速" for the US's growth, "菲律宾…GDP增长率" for China's): it answers nothing."""
+        import jieba.posseg
+
+        known = fold(question)
+        for item in items:
+            if item.place_missing:
+                sentence = self.index.records[item.chunk.doc_name].document.text[item.start:item.end]
+                if any(pair.flag == "ns" and len(pair.word) > 1 and fold(pair.word) not in known
+                       for pair in jieba.posseg.cut(sentence)):
+                    item.satisfies = False
+                    item.score *= self.settings.missing_anchor_factor
+
     def _check_names(self, question: str, asked: _Question, items: list[ScoredSentence]) -> None:
         """A who/where answer must name someone or somewhere the question does not already name; asked who
         played a part (导演), in the clause that names the part ("导演也透露" names no director)."""
@@ -570,6 +614,8 @@ class SentenceReranker:
             unknown_names={w for w in _names_in(asked_words) if w not in bm25.vocabulary},
             changed=_changed_thing(question) if wants_number else "",
             speaks_of_report=bool(_SPEAKS_OF_REPORT.search(question)),
+            # asked where, an answer names another place
+            places=_places_in(asked_words) if is_chinese(question) and not wants_place else (),
             named_anchors=_named_concepts(asked_words, [group for group, _ in concepts], bm25.vocabulary),
         )
 
@@ -584,6 +630,7 @@ class SentenceReranker:
         in_statement = asked.in_statement is not None and bool(asked.in_statement[self.index.row_of_id[chunk.chunk_id]])
         items = []
         previous_terms: frozenset[str] = frozenset()
+        previous = ""
         title_numbers = _numbers(f"{record.title} {chunk.doc_name if naming_terms else ''}")   # 3M's 3, its year
         chunk_numbers = _numbers(f"{chunk.text} {' '.join(chunk.section_path)}") | title_numbers
         for start, end, terms in self.index.sentences(chunk):
@@ -593,6 +640,9 @@ class SentenceReranker:
                 section_terms[path] = set(tokenize(" ".join(path)))
             context = title_terms | section_terms[path] | previous_terms | (asked.statement_terms if in_statement else set())
             previous_terms = terms
+            place_missing = bool(asked.places) and not _names_place(
+                asked.places, fold(" ".join((record.title, *path, previous, sentence))))
+            previous = sentence
             bare = sentence.strip("#* \n")
             if len(sentence) < 4 or SOURCE_LINE.match(sentence) or bare in path or bare == record.title \
                     or not _HAS_WORD.search(sentence):
@@ -641,7 +691,7 @@ class SentenceReranker:
                 any(credit[t] for t in anchor) for anchor in asked.named_anchors if any(HAN.match(t) for t in anchor))
             items.append(ScoredSentence(chunk, start, end, score, coverage,
                                         type_ok and numbers_ok and not asks_back and writes_names,
-                                        cross_lingual, anchored))
+                                        cross_lingual, anchored, place_missing))
         return items
 
     @staticmethod

@@ -653,6 +653,22 @@ def test_diversification_is_asked_by_either_of_its_chinese_names(tmp_path, embed
     assert answer.answerable and "多元化" in answer.answer[0].text
 
 
+def test_a_sentence_about_another_place_does_not_answer_for_the_asked_one(tmp_path, embedder):
+    """Asked about the US, a sentence on Japan's GDP (its section names Japan, not the US) is about another
+    economy, however many of the question's words it holds; the US sentence answers, naming growth its own way.
+    A place may go by a shorter name (沙特 for 沙特阿拉伯)."""
+    qa = _qa_over(tmp_path, embedder, {"全球展望.md": (
+        "一、美国经济\n美国消费保持韧性，美国就业市场降温。\n预计 2024 年美国经济增速为 1.7%。\n"
+        "二、日本经济\n日本央行维持宽松，日元走弱。\n预计 2024 年日本 GDP 增长率为 1.3%。\n"
+        "三、美国通胀\n美国通胀回落，美国核心通胀仍有黏性。\n"
+        "四、中东经济\n卡塔尔经济增速预计为 2.4%。\n沙特经济增速预计仅为 0.8%。\n")})
+    answer = qa.ask("2024年美国GDP增长率的预测是多少？")
+    assert answer.answerable and "1.7%" in answer.answer[0].text
+    assert all("日本" not in s.text for s in answer.answer)
+    saudi = qa.ask("沙特阿拉伯经济增速预计是多少？")   # 沙特 is the shorter name of 沙特阿拉伯
+    assert saudi.answerable and "0.8%" in saudi.answer[0].text
+
+
 def test_a_sentence_dated_to_another_year_does_not_answer_for_the_asked_one(tmp_path, embedder):
     qa = _qa_over(tmp_path, embedder, {"公司点评.md": "一、经营回顾\n2022 年回顾：公司营收为 100 亿元。\n"
                                                     "展望：星河动力 2023 年营收预计为 120 亿元。\n"})
