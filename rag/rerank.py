@@ -289,15 +289,15 @@ def _named_concepts(question: str, groups: list[tuple[str, ...]], vocabulary: di
 
 def _places_in(question: str) -> tuple[frozenset[str], ...]:
     """The places a question names, each as the names a sentence may call it by: folded, without a generic
-    suffix (安徽省: 安徽), a shorter name within it (沙特阿拉伯: 沙特), 中国 as 我国."""
+    suffix (安徽省: 安徽), a shorter name within it (沙特阿拉伯: 沙特), 中国 as 我国 or 全国 (and the reverse)."""
     import jieba.posseg
 
     tags = jieba.posseg.dt.word_tag_tab
     places, before = [], ""
     for pair in jieba.posseg.cut(question):
         asked, before = before in _WHICH, pair.word   # "分布在哪个大洋区": the kind of place asked, none named
-        if pair.flag == "ns" and len(pair.word) > 1 and not asked:
-            place = _PLACE_SUFFIX.sub("", fold(pair.word))
+        if (pair.flag == "ns" and len(pair.word) > 1 or pair.word in _HOME_COUNTRY) and not asked:
+            place = "中国" if pair.word in _HOME_COUNTRY else _PLACE_SUFFIX.sub("", fold(pair.word))
             shorter = {t for t in tokenize(place) if len(t) > 1 and tags.get(t) in {"ns", "nr", "nrt"}}
             places.append(frozenset({place} | shorter | (set(_HOME_COUNTRY) if place == "中国" else set())))
     return tuple(dict.fromkeys(places))
