@@ -61,7 +61,7 @@ class ReportQA:
         question = check_question(question, self.settings.max_question_chars)
         self._check_docs(docs)
         clock = _Clock()
-        searched = self.pinyin_names.searched_question(question)   # "Yaoshi Storage": 曜石 Storage
+        searched = self.pinyin_names.searched_question(question)   # "Yaoshi Storage": "曜石 storage"
         query_vector = self.embedder.embed_query(searched)
         clock.lap("embed_ms")
         top_k = top_k or self.settings.retrieval.top_k

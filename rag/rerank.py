@@ -72,6 +72,7 @@ _PERSON_TAGS = {"nr", "nrfg", "nrt", "eng"}
 _PLACE_TAGS = {"ns", "eng"}
 # a place's generic suffix: "安徽省" is written "安徽" too
 _PLACE_SUFFIX = re.compile(r"(?<=..)(省|市|县|地区|自治区|特别行政区)$")
+# words asking which: the place after them is the kind asked ("哪个大洋区"), none named
 _WHICH = {"哪个", "哪", "哪些", "什么", "何", "哪一个"}
 # words by which a Chinese sentence names China (not 国内: 国内生产总值 is any country's GDP)
 _HOME_COUNTRY = ("我国", "全国", "中方")
