@@ -72,8 +72,8 @@ _PERSON_TAGS = {"nr", "nrfg", "nrt", "eng"}
 _PLACE_TAGS = {"ns", "eng"}
 # a place's generic suffix: "安徽省" is written "安徽" too
 _PLACE_SUFFIX = re.compile(r"(?<=..)(省|市|县|地区|自治区|特别行政区)$")
-# words asking which: the place after them is the kind asked ("哪个大洋区"), none named
-_WHICH = {"哪个", "哪", "哪些", "什么", "何", "哪一个"}
+# a word asking which: the place after it is the kind asked ("哪个大洋区", "哪一大洋区"), none named
+_WHICH = re.compile(r"哪|什么|何")
 # words by which a Chinese sentence names China (not 国内: 国内生产总值 is any country's GDP)
 _HOME_COUNTRY = ("我国", "全国", "中方")
 _SIMILARITY_CHARS = 120   # a sentence's opening says what it is about; its tail costs embedding time
@@ -296,7 +296,7 @@ def _places_in(question: str) -> tuple[frozenset[str], ...]:
     tags = jieba.posseg.dt.word_tag_tab
     places, before = [], ""
     for pair in jieba.posseg.cut(question):
-        asked, before = before in _WHICH, pair.word   # "分布在哪个大洋区": the kind of place asked, none named
+        asked, before = bool(_WHICH.search(before)), pair.word   # "分布在哪个大洋区": the kind asked, none named
         if (pair.flag == "ns" and len(pair.word) > 1 or pair.word in _HOME_COUNTRY) and not asked:
             place = "中国" if pair.word in _HOME_COUNTRY else _PLACE_SUFFIX.sub("", fold(pair.word))
             shorter = {t for t in tokenize(place) if len(t) > 1 and tags.get(t) in {"ns", "nr", "nrt"}}

@@ -662,7 +662,8 @@ def test_a_sentence_about_another_place_does_not_answer_for_the_asked_one(tmp_pa
         "二、日本经济\n日本央行维持宽松，日元走弱。\n预计 2024 年日本 GDP 增长率为 1.3%。\n"
         "三、美国通胀\n美国通胀回落，美国核心通胀仍有黏性。\n"
         "四、中东经济\n卡塔尔经济增速预计为 2.4%。\n沙特经济增速预计仅为 0.8%。\n"
-        "五、人口\n安徽省 2021 年人口出生率为 7.2‰，全年出生人口 45 万。\n全国 2021 年人口出生率为 7.5‰。\n")})
+        "五、人口\n安徽省 2021 年人口出生率为 7.2‰，全年出生人口 45 万。\n全国 2021 年人口出生率为 7.5‰。\n"
+        "六、物种\n银纹笛鲷分布于印度西太平洋区，栖息于珊瑚礁。\n")})
     answer = qa.ask("2024年美国GDP增长率的预测是多少？")
     assert answer.answerable and "1.7%" in answer.answer[0].text
     assert all("日本" not in s.text for s in answer.answer)
@@ -670,6 +671,8 @@ def test_a_sentence_about_another_place_does_not_answer_for_the_asked_one(tmp_pa
     assert saudi.answerable and "0.8%" in saudi.answer[0].text
     births = qa.ask("我国2021年人口出生率是多少？")   # 我国 is the country, 全国 its figure, 安徽 a province
     assert births.answerable and "7.5‰" in births.answer[0].text
+    ocean = qa.ask("银纹笛鲷分布在哪一大洋区？")   # 大洋 is the kind of place asked, not one named
+    assert ocean.answerable and "印度西太平洋区" in ocean.answer[0].text
 
 
 def test_a_sentence_dated_to_another_year_does_not_answer_for_the_asked_one(tmp_path, embedder):
