@@ -105,7 +105,10 @@ _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 # digits that count no quantity: a model's or a quarter's name ("玄芯 X3", "C919", "FP16", "Q2"), a list item's
 # number ("1. 玄芯半导体"), a figure's label ("Exhibit 2 shows that utilisation has started to improve")
 _MODEL_NAME = r"(?<![A-Za-z])[A-Za-z]+-?\d[\dA-Za-z]*"
-_NO_QUANTITY = re.compile(rf"^[\s#*>]*({LIST_NUMBER})|{_MODEL_NAME}|{FIGURE_MENTION.pattern}", re.IGNORECASE)
+# a dimension or a network generation ("2.5D封装", "3D", "5G") names a technology, no quantity
+_TECHNOLOGY_NAME = r"(?<![\d.])\d+(?:\.\d+)?(?-i:[DG])(?![A-Za-z])"
+_NO_QUANTITY = re.compile(rf"^[\s#*>]*({LIST_NUMBER})|{_MODEL_NAME}|{_TECHNOLOGY_NAME}|{FIGURE_MENTION.pattern}",
+                          re.IGNORECASE)
 # a question saying 报告 / report may call one by its title ("AI视频报告的核心观点")
 _SPEAKS_OF_REPORT = re.compile(r"报告|研报|\breports?\b", re.IGNORECASE)
 # where a figure's data come from: its 资料来源 / Source line answers

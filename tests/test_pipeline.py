@@ -376,6 +376,9 @@ def test_an_english_question_may_name_a_chinese_company_by_its_pinyin(qa):
     assert supply.answerable and supply.answer[0].text == "国内厂商曜石存储计划于2026年第三季度实现HBM3产品的小批量供货。"
     fall = qa.ask("How much did the API price of Lingying fall?")
     assert fall.answerable and "下降约 42%" in fall.answer[0].text
+    # "2.5D" names a packaging technology, no quantity: the list line "3. 晶衡封测：2.5D先进封装产能扩张最积极" is no value
+    capacity = qa.ask("What is the monthly capacity of advanced packaging at Jingheng?")
+    assert capacity.answerable and "月产能约为 1.2 万片" in capacity.answer[0].text
 
 
 def test_a_name_in_pinyin_is_read_whole_and_only_as_whole_words(tmp_path, embedder):
