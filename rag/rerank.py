@@ -291,6 +291,14 @@ def _named_concepts(question: str, groups: list[tuple[str, ...]], vocabulary: di
         or not chinese and any(HAN.match(t) for t in group))]
 
 
+@lru_cache(maxsize=1 << 12)   # the place and name checks tag the same best sentences; questions come back
+def _tagged(text: str) -> tuple[tuple[str, str], ...]:
+    """jieba's words of a text with their part-of-speech tags (the slow part of checking names)."""
+    import jieba.posseg
+
+    return tuple((pair.word, pair.flag) for pair in jieba.posseg.cut(text))
+
+
 def _places_in(question: str) -> tuple[frozenset[str], ...]:
     """The places a question names, each as the names a sentence may call it by: folded, without a generic
     suffix (安徽省: 安徽), a shorter name within it (沙特阿拉伯: 沙特), 中国 as 我国 or 全国 (and the reverse)."""
@@ -298,10 +306,10 @@ def _places_in(question: str) -> tuple[frozenset[str], ...]:
 
     tags = jieba.posseg.dt.word_tag_tab
     places, before = [], ""
-    for pair in jieba.posseg.cut(question):
-        asked, before = bool(_WHICH.search(before)), pair.word   # "分布在哪个大洋区": the kind asked, none named
-        if (pair.flag == "ns" and len(pair.word) > 1 or pair.word in _HOME_COUNTRY) and not asked:
-            place = "中国" if pair.word in _HOME_COUNTRY else _PLACE_SUFFIX.sub("", fold(pair.word))
+    for word, flag in _tagged(question):
+        asked, before = bool(_WHICH.search(before)), word   # "分布在哪个大洋区": the kind asked, none named
+        if (flag == "ns" and len(word) > 1 or word in _HOME_COUNTRY) and not asked:
+            place = "中国" if word in _HOME_COUNTRY else _PLACE_SUFFIX.sub("", fold(word))
             shorter = {t for t in tokenize(place) if len(t) > 1 and tags.get(t) in {"ns", "nr", "nrt"}}
             places.append(frozenset({place} | shorter | (set(_HOME_COUNTRY) if place == "中国" else set())))
     return tuple(dict.fromkeys(places))
@@ -547,29 +555,24 @@ class SentenceReranker:
     def _check_places(self, question: str, items: list[ScoredSentence]) -> None:
         """A sentence out of reach of the places a question names that names another place is about that one
         ("预计 2024 年日本经济增速" for the US's growth, "菲律宾…GDP增长率" for China's): it answers nothing."""
-        import jieba.posseg
-
         known = fold(question)
         for item in items:
             if item.place_missing:
                 sentence = self.index.records[item.chunk.doc_name].document.text[item.start:item.end]
-                if any(pair.flag == "ns" and len(pair.word) > 1 and fold(pair.word) not in known
-                       for pair in jieba.posseg.cut(sentence)):
+                if any(flag == "ns" and len(word) > 1 and fold(word) not in known for word, flag in _tagged(sentence)):
                     item.satisfies = False
                     item.score *= self.settings.missing_anchor_factor
 
     def _check_names(self, question: str, asked: _Question, items: list[ScoredSentence]) -> None:
         """A who/where answer must name someone or somewhere the question does not already name; asked who
         played a part (导演), in the clause that names the part ("导演也透露" names no director)."""
-        import jieba.posseg
-
         known = set(question)
         placing = _placing_verbs(question) if asked.wants_names & _PLACE_TAGS else set()
         for item in items:
             sentence = self.index.records[item.chunk.doc_name].document.text[item.start:item.end]
             clauses = [c for c in _CLAUSE.split(sentence) if asked.role.search(c)] if asked.role else [sentence]
-            named = any(pair.flag in asked.wants_names and not set(pair.word) <= known
-                        for clause in clauses for pair in jieba.posseg.cut(clause)) \
+            named = any(flag in asked.wants_names and not set(word) <= known
+                        for clause in clauses for word, flag in _tagged(clause)) \
                 or any(verb + preposition in sentence for verb in placing for preposition in "在于")
             item.satisfies = item.satisfies and named
             item.score += 0.1 * named
@@ -634,7 +637,8 @@ class SentenceReranker:
         in_statement = asked.in_statement is not None and bool(asked.in_statement[self.index.row_of_id[chunk.chunk_id]])
         items = []
         previous_terms: frozenset[str] = frozenset()
-        previous = ""
+        section_names: dict[tuple[str, ...], str] = {}   # title and headings, folded: where a place may be named
+        previous = ""   # the previous sentence, folded
         title_numbers = _numbers(f"{record.title} {chunk.doc_name if naming_terms else ''}")   # 3M's 3, its year
         chunk_numbers = _numbers(f"{chunk.text} {' '.join(chunk.section_path)}") | title_numbers
         for start, end, terms in self.index.sentences(chunk):
@@ -642,11 +646,13 @@ class SentenceReranker:
             path = tuple(section_at(record, start))
             if path not in section_terms:
                 section_terms[path] = set(tokenize(" ".join(path)))
+                section_names[path] = fold(" ".join((record.title, *path))) if asked.places else ""
             context = title_terms | section_terms[path] | previous_terms | (asked.statement_terms if in_statement else set())
             previous_terms = terms
+            folded = fold(sentence) if asked.places else ""
             place_missing = bool(asked.places) and not _names_place(
-                asked.places, fold(" ".join((record.title, *path, previous, sentence))))
-            previous = sentence
+                asked.places, f"{section_names[path]} {previous} {folded}")
+            previous = folded
             bare = sentence.strip("#* \n")
             if len(sentence) < 4 or SOURCE_LINE.match(sentence) or bare in path or bare == record.title \
                     or not _HAS_WORD.search(sentence):
