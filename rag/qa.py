@@ -51,8 +51,9 @@ class ReportQA:
 
     def warm_up(self) -> "ReportQA":
         """Load the model and build what the first question would otherwise wait for (BM25, the row
-        maps, the report names): seconds at tens of thousands of chunks."""
+        maps, the report names, jieba's part-of-speech tables): seconds at tens of thousands of chunks."""
         self.embedder.embed_query("warm up")
+        self.reranker.warm_up()
         _ = self.index.bm25, self.index.row_of_id, self.index.names, self.index.rows_of([]), \
             self.pinyin_names   # built on first use
         return self
