@@ -55,6 +55,23 @@ def in_dictionary(word: str) -> bool:
     return bool(_jieba().dt.FREQ.get(word))
 
 
+@functools.lru_cache(maxsize=1 << 12)   # the checks of names and places tag the same best sentences again
+def tagged(text: str) -> tuple[tuple[str, str], ...]:
+    """jieba's words of a text with their part-of-speech tags (ns a place, nr a person, ...): the slow part of
+    checking names."""
+    import jieba.posseg
+
+    _jieba()
+    return tuple((pair.word, pair.flag) for pair in jieba.posseg.cut(text))
+
+
+def dictionary_tag(word: str) -> str | None:
+    """The part-of-speech tag jieba's dictionary gives a word (美国: ns, 价格: n), None for a word it lacks."""
+    import jieba.posseg
+
+    return jieba.posseg.dt.word_tag_tab.get(word)
+
+
 def tokenize(text: str) -> list[str]:
     """Search tokens: folded (width, case, spacing), Chinese cut for search, stop words dropped."""
     return [token for group in term_groups(text) for token in group]

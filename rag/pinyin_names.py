@@ -10,6 +10,7 @@ from collections import Counter
 from functools import cache
 from typing import Callable
 
+from .keyword import dictionary_tag, tagged
 from .textnorm import is_chinese
 
 _VOWEL = re.compile(r"[aeiouv]")
@@ -88,19 +89,17 @@ def _is_name(text: str, start: int, end: int) -> bool:
     its words is a function word or a time (由市, 未来), and it is no common word of the dictionary (谜团 for
     "Meituan", 读音 for "Douyin"): a proper name or a word jieba does not know (晶衡, or 曜石 cut as 曜|石), or
     else a title in 《》."""
-    import jieba.posseg
-
+    if text[start - 1:start] == "《" and text[end:end + 1] == "》":
+        return True   # a title: 《狂飙》 names a series, though 狂飙 is a word
     left = max(start - _CONTEXT, 0)
     at, inside = left, []
     bounds = {left}
-    for piece in jieba.posseg.cut(text[left:end + _CONTEXT]):
+    for word, flag in tagged(text[left:end + _CONTEXT]):
         if start <= at < end:
-            inside.append(piece.flag)
-        at += len(piece.word)
+            inside.append(flag)
+        at += len(word)
         bounds.add(at)
-    if text[start - 1:start] == "《" and text[end:end + 1] == "》":
-        return True   # a title: 《狂飙》 names a series, though 狂飙 is a word
-    whole = jieba.posseg.dt.word_tag_tab.get(text[start:end])
+    whole = dictionary_tag(text[start:end])
     return start in bounds and end in bounds and not any(flag[0] in _FUNCTION_TAGS for flag in inside) \
         and (whole is None or whole in _PROPER_TAGS)
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from .index import DocumentRecord, ReportIndex, section_at
 from .instructions import asked_part
-from .keyword import in_dictionary, term_groups, tokenize
+from .keyword import dictionary_tag, in_dictionary, tagged, term_groups, tokenize
 from .schema import Chunk, Passage, Section
 from .sentences import LIST_NUMBER, list_or_paragraph_end, sentence_spans
 from .retrieval import statement_rows_asked
@@ -291,26 +291,15 @@ def _named_concepts(question: str, groups: list[tuple[str, ...]], vocabulary: di
         or not chinese and any(HAN.match(t) for t in group))]
 
 
-@lru_cache(maxsize=1 << 12)   # the place and name checks tag the same best sentences; questions come back
-def _tagged(text: str) -> tuple[tuple[str, str], ...]:
-    """jieba's words of a text with their part-of-speech tags (the slow part of checking names)."""
-    import jieba.posseg
-
-    return tuple((pair.word, pair.flag) for pair in jieba.posseg.cut(text))
-
-
 def _places_in(question: str) -> tuple[frozenset[str], ...]:
     """The places a question names, each as the names a sentence may call it by: folded, without a generic
     suffix (安徽省: 安徽), a shorter name within it (沙特阿拉伯: 沙特), 中国 as 我国 or 全国 (and the reverse)."""
-    import jieba.posseg
-
-    tags = jieba.posseg.dt.word_tag_tab
     places, before = [], ""
-    for word, flag in _tagged(question):
+    for word, flag in tagged(question):
         asked, before = bool(_WHICH.search(before)), word   # "分布在哪个大洋区": the kind asked, none named
         if (flag == "ns" and len(word) > 1 or word in _HOME_COUNTRY) and not asked:
             place = "中国" if word in _HOME_COUNTRY else _PLACE_SUFFIX.sub("", fold(word))
-            shorter = {t for t in tokenize(place) if len(t) > 1 and tags.get(t) in {"ns", "nr", "nrt"}}
+            shorter = {t for t in tokenize(place) if len(t) > 1 and dictionary_tag(t) in {"ns", "nr", "nrt"}}
             places.append(frozenset({place} | shorter | (set(_HOME_COUNTRY) if place == "中国" else set())))
     return tuple(dict.fromkeys(places))
 
@@ -417,7 +406,7 @@ class SentenceReranker:
     @staticmethod
     def warm_up() -> None:
         """Load jieba's part-of-speech tables, which the place and name checks use (a quarter second)."""
-        _tagged("预热")
+        tagged("预热")
 
     def rerank(self, question: str, candidates: list[Passage], query_vector: np.ndarray,
                embed: SentenceEmbedder | None, top_k: int,
@@ -564,7 +553,7 @@ class SentenceReranker:
         for item in items:
             if item.place_missing:
                 sentence = self.index.records[item.chunk.doc_name].document.text[item.start:item.end]
-                if any(flag == "ns" and len(word) > 1 and fold(word) not in known for word, flag in _tagged(sentence)):
+                if any(flag == "ns" and len(word) > 1 and fold(word) not in known for word, flag in tagged(sentence)):
                     item.satisfies = False
                     item.score *= self.settings.missing_anchor_factor
 
@@ -577,7 +566,7 @@ class SentenceReranker:
             sentence = self.index.records[item.chunk.doc_name].document.text[item.start:item.end]
             clauses = [c for c in _CLAUSE.split(sentence) if asked.role.search(c)] if asked.role else [sentence]
             named = any(flag in asked.wants_names and not set(word) <= known
-                        for clause in clauses for word, flag in _tagged(clause)) \
+                        for clause in clauses for word, flag in tagged(clause)) \
                 or any(verb + preposition in sentence for verb in placing for preposition in "在于")
             item.satisfies = item.satisfies and named
             item.score += 0.1 * named
