@@ -70,6 +70,14 @@ _ASKS_PLACE = re.compile(r"哪里|哪儿|何地|(什么|哪个)(地方|地区)|�
 # jieba part-of-speech tags of names: people, places, organisations, other proper nouns, Latin words
 _PERSON_TAGS = {"nr", "nrfg", "nrt", "eng"}
 _PLACE_TAGS = {"ns", "eng"}
+# nouns whose kind a question names by the word before them (GDP增长率), the tags of such words, and of names
+_NOUN_TAGS = {"n", "vn", "nz"}
+_KIND_TAGS = {"n", "vn", "nz", "eng", "j", "l"}
+_NAME_TAGS = {"ns", "nr", "nrt", "nrfg", "nt"}
+# words of a sentence naming no other kind before such a noun: amounts, times, places, people, function words,
+# verbs ("结束武馆" ends the 武馆 asked about)
+_NOT_KIND_TAGS = {"m", "mq", "q", "t", "tg", "f", "x", "uj", "ul", "uz", "ud", "ug", "uv", "p", "c", "r",
+                  "ns", "nr", "nrt", "nrfg", "v", "vd", "vi", "vg", None}
 # a place's generic suffix: "安徽省" is written "安徽" too
 _PLACE_SUFFIX = re.compile(r"(?<=..)(省|市|县|地区|自治区|特别行政区)$")
 # a word asking which: the place after it is the kind asked ("哪个大洋区", "哪一大洋区"), none named
@@ -81,6 +89,7 @@ _SIMILARITY_CHARS = 120   # a sentence's opening says what it is about; its tail
 _DATE_WORDS = {"时间", "日期", "date", "time"}
 _PLACE_WORDS = {"地点", "地方", "location", "place"}
 _NUMBER_WORDS = {"数量", "数目", "持续时间", "number"}
+_KIND_WORDS = _DATE_WORDS | _PLACE_WORDS | _NUMBER_WORDS
 # "推荐哪些公司", "which stocks does it recommend": the answer lists their names, seldom the word itself
 _ASKS_COMPANIES = re.compile(r"(哪些|哪几家|哪家|哪一家)(上市)?(公司|企业|标的|个股)|"
                             r"\b(which|what)\s+(\w+\s+)?(companies|stocks|firms|names)\b", re.IGNORECASE)
@@ -155,6 +164,7 @@ class ScoredSentence:
     cross_lingual: bool
     anchored: bool = True  # across languages: shares a word with the question and writes the names it uses
     place_missing: bool = False   # the place the question names is not in the sentence or its context
+    kinds_missing: tuple[str, ...] = ()   # nouns it shares with the question, whose modifier there it lacks
 
 
 @dataclass
@@ -182,6 +192,8 @@ class _Question:
     changed: str                      # what a "by how much did it change" question asks about (价格下降了多少: 价格)
     speaks_of_report: bool            # says "报告" / "report": may call one by its title ("AI视频报告")
     places: tuple[frozenset[str], ...]   # the places it names (美国, 重庆): a sentence about another answers nothing
+    kinds: tuple[tuple[frozenset[str], str], ...]   # a noun it names and the search terms of the word naming which
+                                                    # kind ("踩踏事故": 事故 and 踩踏): another kind answers nothing
     named_anchors: list[frozenset[str]]   # the names it uses that a report writes (玄芯 but not 产能, which has an
                                           # English word; "Kestrel"; "HBM3" in a Chinese question): a sentence in
                                           # the other language holds them only by writing them
@@ -302,6 +314,36 @@ def _places_in(question: str) -> tuple[frozenset[str], ...]:
             shorter = {t for t in tokenize(place) if len(t) > 1 and dictionary_tag(t) in {"ns", "nr", "nrt"}}
             places.append(frozenset({place} | shorter | (set(_HOME_COUNTRY) if place == "中国" else set())))
     return tuple(dict.fromkeys(places))
+
+
+def _kinds_in(question: str) -> tuple[tuple[frozenset[str], str], ...]:
+    """The nouns of a Chinese question with the word before them naming which kind ("GDP增长率", "踩踏事故"), not
+    which place, time or amount (places have their own check). A verb names a kind inside a run of nouns
+    ("寺庙踩踏事故"), elsewhere it acts on the noun ("为什么关闭武馆", "会认为补贴")."""
+    words = (("", "x"),) + tagged(question)
+    return tuple((frozenset(tokenize(modifier)), noun)
+                 for (_, before_tag), (modifier, modifier_tag), (noun, noun_tag) in zip(words, words[1:], words[2:])
+                 if noun_tag in _NOUN_TAGS and len(noun) > 1 and noun not in _KIND_WORDS and len(modifier) > 1
+                 and (modifier_tag in _KIND_TAGS or modifier_tag == "v" and before_tag in _KIND_TAGS | _NAME_TAGS))
+
+
+def _other_kind(question: str, nouns: tuple[str, ...], sentence: str) -> bool:
+    """Whether the sentence names one of the nouns as another kind than the question does: after a word the
+    question does not use ("交通事故" for a question on a 踩踏事故, "自然增长率" for the GDP增长率)."""
+    known = fold(question)
+    words = tagged(sentence)
+    for (before, before_tag), (word, _) in zip((("", "x"),) + words, words):
+        for noun in nouns:
+            if word == noun:
+                modifier, tag = before, before_tag
+            elif word.endswith(noun) and len(word) > len(noun):
+                modifier = word[: -len(noun)]
+                tag = dictionary_tag(modifier)
+            else:
+                continue
+            if len(modifier) > 1 and HAN.match(modifier) and tag not in _NOT_KIND_TAGS and fold(modifier) not in known:
+                return True
+    return False
 
 
 def _names_place(places: tuple[frozenset[str], ...], text: str) -> bool:
@@ -445,8 +487,9 @@ class SentenceReranker:
             self._score_by_similarity(cross, query_vector, embed)
             scored.extend(cross)
         scored.sort(key=lambda s: -s.score)
-        if asked.places:
+        if asked.places or asked.kinds:
             self._check_places(question, scored[:_NAME_CHECKED])
+            self._check_kinds(question, scored[:_NAME_CHECKED])
             scored.sort(key=lambda s: -s.score)
         if asked.wants_names and asked.is_chinese:
             self._check_names(question, asked, scored[:_NAME_CHECKED])
@@ -557,6 +600,15 @@ class SentenceReranker:
                     item.satisfies = False
                     item.score *= self.settings.missing_anchor_factor
 
+    def _check_kinds(self, question: str, items: list[ScoredSentence]) -> None:
+        """A sentence naming the question's noun as another kind, without the question's word for its kind, is
+        about that other thing ("交通事故…10人死亡" for the deaths in a 踩踏事故): it answers nothing."""
+        for item in (item for item in items if item.kinds_missing):
+            sentence = self.index.records[item.chunk.doc_name].document.text[item.start:item.end]
+            if _other_kind(question, item.kinds_missing, sentence):
+                item.satisfies = False
+                item.score *= self.settings.missing_anchor_factor
+
     def _check_names(self, question: str, asked: _Question, items: list[ScoredSentence]) -> None:
         """A who/where answer must name someone or somewhere the question does not already name; asked who
         played a part (导演), in the clause that names the part ("导演也透露" names no director)."""
@@ -617,6 +669,7 @@ class SentenceReranker:
             speaks_of_report=bool(_SPEAKS_OF_REPORT.search(question)),
             # asked where, an answer names another place
             places=_places_in(asked_words) if is_chinese(question) and not wants_place else (),
+            kinds=_kinds_in(asked_words) if is_chinese(question) else (),
             named_anchors=_named_concepts(asked_words, [group for group, _ in concepts], bm25.vocabulary),
         )
 
@@ -695,7 +748,9 @@ class SentenceReranker:
                 any(credit[t] for t in anchor) for anchor in asked.named_anchors if any(HAN.match(t) for t in anchor))
             items.append(ScoredSentence(chunk, start, end, score, coverage,
                                         type_ok and numbers_ok and not asks_back and writes_names,
-                                        cross_lingual, anchored, place_missing))
+                                        cross_lingual, anchored, place_missing,
+                                        tuple(noun for terms, noun in asked.kinds
+                                              if noun in sentence and not any(credit.get(t) for t in terms))))
         return items
 
     @staticmethod

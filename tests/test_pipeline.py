@@ -779,6 +779,13 @@ ASKED_KIND_CASES = {
                      "王海涛为武打演员出身，其主演的电影《星河之门》系列票房累计超过百亿元。\n"},
         [("《星河之门》的导演是谁？", None), ("《星河之门》的主演是谁？", "主演"),
          ("票房超过百亿元的演员是谁？", "王海涛为武打演员出身")]),
+    # a noun named as another kind (交通事故 for a 踩踏事故, 自然增长率 for the GDP增长率) is another thing;
+    # a verb before a noun acts on it ("结束武馆" answers why a 武馆 was closed)
+    "another kind of the thing asked": (
+        {"星河快讯.md": "星河快讯\n\n2022年星河市人口自然增长率为3.5‰。\n因租金上升，星河武馆于1980年结束武馆经营。\n"
+                      "据当地媒体报道，星河地区山区发生一起交通事故，一辆巴士坠入深谷，已造成10人死亡。\n"},
+        [("星河地区寺庙踩踏事故死亡人数", None), ("2022年星河市的GDP增长率", None),
+         ("星河武馆为什么关闭武馆？", "租金上升")]),
     # "what is X's share of Y" asks for a number, not a sentence about X taking share
     "a share asked for is a number": (
         {"cells.md": "Battery cells\nMakers of NMC EV cells lost share as their customers shifted to LFP.\n"
