@@ -51,6 +51,8 @@ _NAMED_FIGURE = re.compile(r"出生率|死亡率|失业率|目标价|产量|销�
 # "价格下降了多少": the size of a change, stated in a clause saying how something changed ("较 0.60元/秒下降约
 # 42%", "从5月的55.5%降至10月的50.4%"), not in a sentence saying prices fell beside other numbers
 _ASKS_CHANGE = re.compile(r"(下降|下跌|减少|降低|增长|上涨|提升|提高|增加|回落|上升)了?约?(多少|几)")
+# a growth rate named (GDP增长率, 出口增速): an answer states a change or the rate ("重庆从3万亿向4万亿迈进" states neither)
+_GROWTH_RATE = re.compile(r"增长率|增速|[涨增降跌]幅")
 _CHANGE = re.compile(r"下降|下跌|减少|降低|增长|上涨|提升|提高|增加|回落|上升|下滑|[降增升涨跌]至|[降增涨跌]幅|同比|环比|(?<![\d.])[+＋\-－]\d")
 # who directed or starred: a sentence naming people without the part they played ("张译王俊凯上演…") is no answer
 _ROLES = [(re.compile(r"导演|执导|\bdirect(ed|or)\b", re.IGNORECASE), re.compile(r"导演|执导|\bdirect", re.IGNORECASE)),
@@ -190,6 +192,7 @@ class _Question:
     defined: str                      # the term a "what is X" question asks about
     unknown_names: set[str]           # names no report in its language uses ("CATL"): it is about something else
     changed: str                      # what a "by how much did it change" question asks about (价格下降了多少: 价格)
+    asks_rate: bool                   # asks the value of a growth rate
     speaks_of_report: bool            # says "报告" / "report": may call one by its title ("AI视频报告")
     places: tuple[frozenset[str], ...]   # the places it names (美国, 重庆): a sentence about another answers nothing
     kinds: tuple[tuple[frozenset[str], str], ...]   # a noun it names and the search terms of the word naming which
@@ -666,6 +669,7 @@ class SentenceReranker:
             defined=_defined_term(question),
             unknown_names={w for w in _names_in(asked_words) if w not in bm25.vocabulary},
             changed=_changed_thing(question) if wants_number else "",
+            asks_rate=wants_number and bool(_GROWTH_RATE.search(question)),
             speaks_of_report=bool(_SPEAKS_OF_REPORT.search(question)),
             # asked where, an answer names another place
             places=_places_in(asked_words) if is_chinese(question) and not wants_place else (),
@@ -742,6 +746,7 @@ class SentenceReranker:
             asks_back = _ASKS_BACK.search(sentence) is not None or bool(_WONDERS.search(sentence))
             type_ok = type_ok and self._names_asked_figure(asked, sentence, credit) and \
                 (not asked.changed or _states_change(asked, sentence)) and \
+                (not asked.asks_rate or bool(_CHANGE.search(sentence) or _GROWTH_RATE.search(sentence))) and \
                 (asked.role is None or bool(asked.role.search(sentence)))
             # an English sentence holds a Chinese name an English question uses only by writing it
             writes_names = asked.is_chinese or cross_lingual or all(

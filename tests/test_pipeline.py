@@ -786,6 +786,11 @@ ASKED_KIND_CASES = {
                       "据当地媒体报道，星河地区山区发生一起交通事故，一辆巴士坠入深谷，已造成10人死亡。\n"},
         [("星河地区寺庙踩踏事故死亡人数", None), ("2022年星河市的GDP增长率", None),
          ("星河武馆为什么关闭武馆？", "租金上升")]),
+    # a growth rate is a change: a sentence giving the size it grows toward states none
+    "a growth rate asked is a change": (
+        {"星河经济.md": "星河市GDP简报\n\n2022年星河市经济总量从3万亿元向4万亿元迈进。\n",
+         "银河经济.md": "银河经济\n\n2022年银河市经济总量从2万亿元向3万亿元迈进。\n2022年银河市GDP同比增长5.1%。\n"},
+        [("2022年星河市的GDP增长率", None), ("2022年银河市的GDP增速", "5.1%")]),
     # "what is X's share of Y" asks for a number, not a sentence about X taking share
     "a share asked for is a number": (
         {"cells.md": "Battery cells\nMakers of NMC EV cells lost share as their customers shifted to LFP.\n"
