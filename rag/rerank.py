@@ -61,6 +61,7 @@ _ROLES = [(re.compile(r"导演|执导|\bdirect(ed|or)\b", re.IGNORECASE), re.com
           (re.compile(r"编剧"), re.compile(r"编剧|执笔"))]
 _ASKS_DESCRIPTION = re.compile(r"如何|怎样|怎么|什么|何|哪些|为什么|原因|趋势|变化|影响|\b(how|what|why|which)\b",
                                re.IGNORECASE)
+_ASKS_EXPLANATION = re.compile(r"为什么|为何|原因|如何|怎样|怎么")
 _ASKS_DATE = re.compile(r"哪天|哪一天|何时|什么时候|哪年|哪一年|几月|几号|日期|(?<!持续|多长|多少)时间(?!段|跨度)|"
                         r"\bwhen\b|what date|which (year|month|day)",
                         re.IGNORECASE)
@@ -113,6 +114,11 @@ _HAS_DATE = re.compile(r"\d{1,4}\s*(年|月|日|号)|[一二三四]季度|\b(19|
                        r"January|February|March|April|May|June|July|August|September|October|November|December",
                        re.IGNORECASE)
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
+# a value and the unit or label written with it (folded text): "1500米", "10月", "u14组"
+_MEASURE = re.compile(r"(?<![a-z\d.])([a-z]*\d+(?:\.\d+)?)([\u4e00-\u9fff])")
+_BOUND_BEFORE = re.compile(r"(超过|以上|高于|低于|不足|多于|少于|逾|近|约|前|后|至少|最多|不到|大于|小于)$")
+_BOUND_AFTER = re.compile(r"(以上|以下|以内|左右|多|余)")
+_NO_UNIT = set("年的是在和与及或等为了将被把对从到由")   # a year has its own check; "C919的" has no unit
 # digits that count no quantity: a model's or a quarter's name ("玄芯 X3", "C919", "FP16", "Q2"), a list item's
 # number ("1. 玄芯半导体"), a figure's label ("Exhibit 2 shows that utilisation has started to improve")
 _MODEL_NAME = r"(?<![A-Za-z])[A-Za-z]+-?\d[\dA-Za-z]*"
@@ -193,6 +199,7 @@ class _Question:
     unknown_names: set[str]           # names no report in its language uses ("CATL"): it is about something else
     changed: str                      # what a "by how much did it change" question asks about (价格下降了多少: 价格)
     asks_rate: bool                   # asks the value of a growth rate
+    measures: dict[str, set[str]]     # the values it names by unit (1500米, 第七届): another one is another thing
     speaks_of_report: bool            # says "报告" / "report": may call one by its title ("AI视频报告")
     places: tuple[frozenset[str], ...]   # the places it names (美国, 重庆): a sentence about another answers nothing
     kinds: tuple[tuple[frozenset[str], str], ...]   # a noun it names and the search terms of the word naming which
@@ -436,6 +443,24 @@ def _numbers(text: str) -> set[str]:
     return set(_NUMBER.findall(text.translate(_FULL_WIDTH_DIGITS)))
 
 
+def _measures(text: str) -> dict[str, set[str]]:
+    """A folded Chinese text's values by the unit or label they are written with ("1500米", "10月", "u14组"),
+    years aside (their own check) and bounds aside ("超过100亿元" names no one value)."""
+    measures: dict[str, set[str]] = {}
+    for match in _MEASURE.finditer(text):
+        value, unit = match.groups()
+        if unit not in _NO_UNIT and not _YEAR.fullmatch(value) and not _BOUND_BEFORE.search(text, 0, match.start()) and not _BOUND_AFTER.match(text, match.end()):
+            measures.setdefault(unit, set()).add(value)
+    return measures
+
+
+def _names_other_measure(asked: dict[str, set[str]], sentence: str) -> bool:
+    """Whether a sentence names another value of a unit the question names a value of, and not the question's
+    ("男子500米金牌" for the 1500米, "U10组" for the U14组): it is about that other one."""
+    written = _measures(fold(sentence))
+    return any(unit in written and not written[unit] & values for unit, values in asked.items())
+
+
 def _asked_numbers(question: str) -> set[str]:
     """The values a question names: a name's digits are none ("HBM3", "Q2"), except a fiscal year's ("FY2018")."""
     names = re.findall(_MODEL_NAME, question)
@@ -670,6 +695,9 @@ class SentenceReranker:
             unknown_names={w for w in _names_in(asked_words) if w not in bm25.vocabulary},
             changed=_changed_thing(question) if wants_number else "",
             asks_rate=wants_number and bool(_GROWTH_RATE.search(question)),
+            # asked why or how, a sentence may answer by another one ("城巴85线的班次较本线疏落")
+            measures=_measures(fold(asked_words)) if is_chinese(question) and not _ASKS_EXPLANATION.search(question)
+            else {},
             speaks_of_report=bool(_SPEAKS_OF_REPORT.search(question)),
             # asked where, an answer names another place
             places=_places_in(asked_words) if is_chinese(question) and not wants_place else (),
@@ -718,7 +746,8 @@ class SentenceReranker:
             numbers_ok = not asked.numbers or (   # values in the sentence or its lead-in; years anywhere near,
                 asked.numbers - asked.years <= lead_numbers | _numbers(" ".join(path)) | title_numbers
                 and asked.years <= chunk_numbers   # and no sentence dated only to other years
-                and not (asked.years and _years(sentence) and not asked.years & lead_numbers))
+                and not (asked.years and _years(sentence) and not asked.years & lead_numbers)
+                and not (asked.measures and _names_other_measure(asked.measures, sentence)))
             type_ok = _holds_asked_kind(asked, sentence)
             names_figure = bool(asked.figures & set(figure_mentions(sentence)))
             label_precision = _label_precision(asked, sentence)

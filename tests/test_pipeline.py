@@ -791,6 +791,13 @@ ASKED_KIND_CASES = {
         {"星河经济.md": "星河市GDP简报\n\n2022年星河市经济总量从3万亿元向4万亿元迈进。\n",
          "银河经济.md": "银河经济\n\n2022年银河市经济总量从2万亿元向3万亿元迈进。\n2022年银河市GDP同比增长5.1%。\n"},
         [("2022年星河市的GDP增长率", None), ("2022年银河市的GDP增速", "5.1%")]),
+    # another value of a unit the question names a value of (500米 for the 1500米) is another event; asked why,
+    # a sentence may answer by another one (the 85 route's sparser buses)
+    "another value of the unit asked": (
+        {"星河冬运会.md": "星河冬运会\n\n星河冬运会速度滑冰男子1500米比赛将于2月13日举行。2月12日，李明夺得星河冬运会速度滑冰男子500米金牌。\n",
+         "星河82线.md": "星河82线\n\n由于星河85线的班次较本线疏落且不经柴湾西，本线成为往来柴湾西的主要路线。\n"},
+        [("星河冬运会男子1500米速度滑冰比赛中谁获得了金牌？", None), ("星河冬运会男子500米速度滑冰金牌得主是谁？", "李明"),
+         ("为什么星河82线成为了往来柴湾西的主要路线？", "班次较本线疏落")]),
     # "what is X's share of Y" asks for a number, not a sentence about X taking share
     "a share asked for is a number": (
         {"cells.md": "Battery cells\nMakers of NMC EV cells lost share as their customers shifted to LFP.\n"
