@@ -798,6 +798,11 @@ ASKED_KIND_CASES = {
          "星河82线.md": "星河82线\n\n由于星河85线的班次较本线疏落且不经柴湾西，本线成为往来柴湾西的主要路线。\n"},
         [("星河冬运会男子1500米速度滑冰比赛中谁获得了金牌？", None), ("星河冬运会男子500米速度滑冰金牌得主是谁？", "李明"),
          ("为什么星河82线成为了往来柴湾西的主要路线？", "班次较本线疏落")]),
+    # opening hours are told by the time of day; the winter months' hours are another season's
+    "a time of day says when": (
+        {"星河纪念馆.md": "星河纪念馆\n\n星河纪念馆是星河市的一个主要景点，每年4-10月的每天上午9:30到下午6:30开放；"
+                       "从11月到3月，每天上午9:30到下午5:30开放。\n"},
+        [("星河纪念馆4-10月每天的开放时间是什么？", "下午6:30")]),
     # "what is X's share of Y" asks for a number, not a sentence about X taking share
     "a share asked for is a number": (
         {"cells.md": "Battery cells\nMakers of NMC EV cells lost share as their customers shifted to LFP.\n"
