@@ -437,6 +437,18 @@ def _full_answer(record: DocumentRecord, span: tuple[int, int] | None) -> list[S
     return [ScoredSentence(chunk, span[0], span[1], 2.0, 1.0, True, False)] if chunk else []
 
 
+def _values_of_other_years(asked: _Question, sentence: str) -> bool:
+    """Whether every value a sentence states comes after it has named years (in its clause or before), none of them
+    asked ("2023年春节档期总票房达67.57亿元，超越2022年春节档…" gives 2023's box office, not 2022's; "2023年1-11月，
+    ROFCI的月度平均值从2022年的42.83微降至42.33" gives 2023's)."""
+    dated: set[str] = set()
+    for clause in _CLAUSE.split(sentence):
+        dated |= _years(clause)
+        if _holds_asked_kind(asked, clause) and (not dated or asked.years & dated):
+            return False
+    return bool(dated)
+
+
 def _years(text: str) -> set[str]:
     return {n for n in _numbers(text) if _YEAR.fullmatch(n)}
 
@@ -749,7 +761,8 @@ class SentenceReranker:
                 asked.numbers - asked.years <= lead_numbers | _numbers(" ".join(path)) | title_numbers
                 and asked.years <= chunk_numbers   # and no sentence dated only to other years
                 and not (asked.years and _years(sentence) and not asked.years & lead_numbers)
-                and not (asked.measures and _names_other_measure(asked.measures, sentence)))
+                and not (asked.measures and _names_other_measure(asked.measures, sentence))
+                and not (asked.years and asked.wants_number and _values_of_other_years(asked, sentence)))
             type_ok = _holds_asked_kind(asked, sentence)
             names_figure = bool(asked.figures & set(figure_mentions(sentence)))
             label_precision = _label_precision(asked, sentence)
