@@ -46,7 +46,7 @@ _NAMES_FIGURE_EN = re.compile(r"\bwhat(?:'s|\s+is|\s+was|\s+are|\s+were|\s+will\
                               r"(?=\s+(?:of|for|in|at|on|per|by)\b|\s*[?,.]|\s*$)", re.IGNORECASE)
 # figures that only their own name states (播种面积 is no 产量); a kind of value (规模, 金额, 人数, 增速) is
 # stated in many ways ("造成10人死亡", "同比增长5.1%")
-_NAMED_FIGURE = re.compile(r"出生率|死亡率|失业率|目标价|产量|销量|交付量|营收|(出口|进口|出货|装机|成交|保有|发电|用电)量|票房|"
+_NAMED_FIGURE = re.compile(r"出生率|死亡率|失业率|目标价|产量|销量|交付量|营收|投资|(出口|进口|出货|装机|成交|保有|发电|用电)量|票房|"
                            r"收入|利润|市值|\btarget price|\bprice target", re.IGNORECASE)
 # "价格下降了多少": the size of a change, stated in a clause saying how something changed ("较 0.60元/秒下降约
 # 42%", "从5月的55.5%降至10月的50.4%"), not in a sentence saying prices fell beside other numbers

@@ -808,6 +808,13 @@ ASKED_KIND_CASES = {
         {"春节档.md": "星河春节档\n\n据统计，2023年星河春节档总票房达67.57亿元，超越2022年星河春节档。\n"
                     "另据灯塔数据，2024年星河春节档总票房破62.81亿元，已超越2022年星河春节档总票房60.39亿元。\n"},
         [("2022年星河春节档的总票房是多少", "60.39亿元")]),
+    # an investment is a figure only its own name states: a sentence on the plant's 5纳米 process gives none
+    "an investment asked": (
+        {"星河电子.md": "星河电子美国新厂\n\n星河电子的美国新厂预计于2025年动工、2027年量产，将采用5纳米的先进制程。\n"
+                      "公司宣布，在美国投资计划将由120亿美元扩大到400亿美元。\n",
+         "投资周报.md": "投资周报\n\n本周美国投资情绪回暖，投资者计划加仓。\n美国投资者关注投资计划。\n",
+         "投资月报.md": "投资月报\n\n美国投资计划增多，投资规模扩大。\n"},
+        [("星河电子美国新厂计划投资多少", "400亿美元")]),
     # "what is X's share of Y" asks for a number, not a sentence about X taking share
     "a share asked for is a number": (
         {"cells.md": "Battery cells\nMakers of NMC EV cells lost share as their customers shifted to LFP.\n"
