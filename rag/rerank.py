@@ -108,6 +108,8 @@ _NAME_CHECKED = 15   # top sentences whose names are checked (part-of-speech tag
 _HAS_NUMBER = re.compile(r"\d|[一二两三四五六七八九十百千万亿]+(个(?!月)|家|倍|年|亿|万|%|成)|"
                          r"(?i:\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
                          r"fifty|hundred|thousand|million|billion|dozen|half|twice|double)\b)")
+# digits written with a leading zero are a code, no count ("施工03合同段")
+_CODE = re.compile(r"(?<![\d.])0\d+")
 # "一个原因", "一家公司": one as an article, not a count ("两个", "十一个", "一个多月" count)
 _ARTICLE_ONE = re.compile(r"(?<![一二两三四五六七八九十百千万亿零\d第])一[个家](?![多半月])")
 # a date, or a time of day ("上午9:30到下午6:30开放" says when it opens)
@@ -263,7 +265,8 @@ def _holds_asked_kind(asked: _Question, sentence: str) -> bool:
     a date counts as a date, not as a quantity."""
     unasked = _NUMBER.sub(lambda m: "" if m.group() in asked.numbers else m.group(),
                           _NO_QUANTITY.sub("", sentence).translate(_FULL_WIDTH_DIGITS))
-    return (not asked.wants_number or bool(_HAS_NUMBER.search(_ARTICLE_ONE.sub("", _DATE_OF.sub("", unasked))))) and \
+    return (not asked.wants_number or
+            bool(_HAS_NUMBER.search(_ARTICLE_ONE.sub("", _CODE.sub("", _DATE_OF.sub("", unasked)))))) and \
            (not asked.wants_date or bool(_HAS_DATE.search(unasked)))
 
 

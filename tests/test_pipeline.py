@@ -815,6 +815,11 @@ ASKED_KIND_CASES = {
          "投资周报.md": "投资周报\n\n本周美国投资情绪回暖，投资者计划加仓。\n美国投资者关注投资计划。\n",
          "投资月报.md": "投资月报\n\n美国投资计划增多，投资规模扩大。\n"},
         [("星河电子美国新厂计划投资多少", "400亿美元")]),
+    # digits with a leading zero are a code ("施工03合同段"), no count of stations
+    "a code is no count": (
+        {"星河地铁.md": "星河地铁\n\n新街口街道中星河地铁9号线一期工程施工03合同段项目经理部附近的公交车站；\n"
+                      "作为星河首条快线，地铁9号线一期的10座车站中，仅有两站无法换乘。\n"},
+        [("星河地铁9号线一期总共有多少个车站", "10座车站")]),
     # "what is X's share of Y" asks for a number, not a sentence about X taking share
     "a share asked for is a number": (
         {"cells.md": "Battery cells\nMakers of NMC EV cells lost share as their customers shifted to LFP.\n"
