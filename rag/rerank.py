@@ -103,7 +103,9 @@ _SECTION_NAME_TERMS = 4   # a question naming more than this is about more than 
 _MAX_OPENING_CHARS = 1200   # a section's opening quoted when the question names only the section
 _COVERED_REPORTS = 3   # reports of the best passages whose cover answers "when was it published", "who issued it"
 # words naming which aspect is asked ("…的数值及意义是什么", "原因"), which an answer states rather than names
-_ASPECT_WORDS = {"意义", "原因", "影响", "趋势", "表现", "作用", "特征", "数值", "背景", "前景", "变化"}
+_ASPECT_WORDS = {"意义", "原因", "影响", "趋势", "表现", "作用", "特征", "数值", "背景", "前景", "变化", "范围"}
+# words framing a question, not what it asks about: "报告中提到的…", "…通常是多久" (answered by "一般实施五年")
+_FRAME_WORDS = {"提到", "提及", "通常", "一般", "往往"}
 _NAME_CHECKED = 15   # top sentences whose names are checked (part-of-speech tagging is the slow part)
 _HAS_NUMBER = re.compile(r"\d|[一二两三四五六七八九十百千万亿]+(个(?!月)|家|倍|年|亿|万|%|成)|"
                          r"(?i:\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
@@ -682,7 +684,8 @@ class SentenceReranker:
         kind_words = (_NUMBER_WORDS if wants_number else set()) | (_DATE_WORDS if wants_date else set()) | \
                      (_PLACE_WORDS if wants_place else set()) | \
                      (_COMPANY_WORDS if _ASKS_COMPANIES.search(question) else set())
-        groups = dict.fromkeys(tuple(t for t in group if t not in kind_words) for group in term_groups(asked_words))
+        groups = dict.fromkeys(tuple(t for t in group if t not in kind_words and t not in _FRAME_WORDS)
+                               for group in term_groups(asked_words))
         idf = {t: bm25.term_idf(t) for group in groups for t in group}
         concepts = [(group, _concept_weight(group, idf, bm25.vocabulary) *
                      (self.settings.aspect_weight if group[-1] in _ASPECT_WORDS else 1.0)) for group in groups if group]

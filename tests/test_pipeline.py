@@ -820,6 +820,11 @@ ASKED_KIND_CASES = {
         {"星河地铁.md": "星河地铁\n\n新街口街道中星河地铁9号线一期工程施工03合同段项目经理部附近的公交车站；\n"
                       "作为星河首条快线，地铁9号线一期的10座车站中，仅有两站无法换乘。\n"},
         [("星河地铁9号线一期总共有多少个车站", "10座车站")]),
+    # a word framing a question (通常: usually) is no term its answer must hold ("一般实施五年")
+    "a word framing the question": (
+        {"星河贸易.md": "星河贸易展望\n\n星河反补贴措施一般实施五年。\n",
+         **{f"星河周报{i}.md": "星河周报\n\n星河美元指数波动，反补贴措施持续时间长。\n" for i in range(5)}},
+        [("星河反补贴措施的持续时间通常是多久?", "五年")]),
     # "what is X's share of Y" asks for a number, not a sentence about X taking share
     "a share asked for is a number": (
         {"cells.md": "Battery cells\nMakers of NMC EV cells lost share as their customers shifted to LFP.\n"
