@@ -192,6 +192,14 @@ def test_question_words_are_not_search_terms():
         ["cash", "flow", "statement", "million"]   # how to answer is not what it is about
 
 
+def test_a_dates_unit_is_not_read_into_the_next_word():
+    """jieba reads "2023年净出口" as 年净 + 出口 and "6日电" as 日电 (NEC): a word no report means, which a question
+    naming 净出口 then had to hold."""
+    assert tokenize("2023年净出口") == ["2023", "年", "净", "出口"]
+    assert tokenize("2023 年 10 月 6 日电") == ["2023", "年", "10", "月", "6", "日", "电"]
+    assert "年期" not in tokenize("10年期国债") and "号线" in tokenize("10号线")
+
+
 def test_bm25_prefers_the_chunk_with_rare_terms_and_fusion_sums_ranks():
     bm25 = BM25.build([tokenize("灵影 2.0 于 2 月 16 日发布"), tokenize("市场规模达到 120 亿元"), tokenize("灵影 市场")])
     scores = bm25.scores(tokenize("灵影2.0什么时候发布"))
