@@ -188,6 +188,10 @@ def test_question_words_are_not_search_terms():
     """哪里 / 何时 / 多久 say what is asked, not what it is about: as terms they would favour pages that ask too."""
     assert tokenize("灵影 2.0 在哪里发布？何时上线？多久更新一次？") == ["灵影", "2.0", "发布", "上线", "更新", "一次"]
     assert "哪吒" in tokenize("哪吒的导演是谁")   # a name that starts like a question word stays
+    # nor is a word asking how many or which, however jieba joins it ("几名", "第几次", "哪一年", "多少个")
+    assert tokenize("轻艇水球每队有几名队员？第几次夺冠？哪一年？多少个国家？") == \
+        ["轻艇", "水球", "每队", "队员", "夺冠", "国家"]
+    assert tokenize("几乎所有几内亚的车站") == ["几乎", "所有", "几内亚", "车站"]
     assert tokenize("Using only the details shown in the cash flow statement, answer in USD millions.") == \
         ["cash", "flow", "statement", "million"]   # how to answer is not what it is about
 
