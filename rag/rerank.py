@@ -104,8 +104,9 @@ _MAX_OPENING_CHARS = 1200   # a section's opening quoted when the question names
 _COVERED_REPORTS = 3   # reports of the best passages whose cover answers "when was it published", "who issued it"
 # words naming which aspect is asked ("…的数值及意义是什么", "原因"), which an answer states rather than names
 _ASPECT_WORDS = {"意义", "原因", "影响", "趋势", "表现", "作用", "特征", "数值", "背景", "前景", "变化", "范围"}
-# words framing a question, not what it asks about: "报告中提到的…", "…通常是多久" (answered by "一般实施五年")
-_FRAME_WORDS = {"提到", "提及", "通常", "一般", "往往"}
+# words framing a question, not what it asks about: "报告中提到的…", "…通常是多久" (answered by "一般实施五年"),
+# "叫什么" (answered by "本名廖羽翘", "又名…")
+_FRAME_WORDS = {"提到", "提及", "通常", "一般", "往往", "叫"}
 _NAME_CHECKED = 15   # top sentences whose names are checked (part-of-speech tagging is the slow part)
 _HAS_NUMBER = re.compile(r"\d|[一二两三四五六七八九十百千万亿]+(个(?!月)|家|倍|年|亿|万|%|成)|"
                          r"(?i:\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"

@@ -825,6 +825,12 @@ ASKED_KIND_CASES = {
         {"星河贸易.md": "星河贸易展望\n\n星河反补贴措施一般实施五年。\n",
          **{f"星河周报{i}.md": "星河周报\n\n星河美元指数波动，反补贴措施持续时间长。\n" for i in range(5)}},
         [("星河反补贴措施的持续时间通常是多久?", "五年")]),
+    # a real name asked "本来的名字叫什么" is written 本名; a fall asked 下跌 may be written 走跌
+    "other words for what is asked": (
+        {"星河歌手.md": "星河歌手\n\n雨星（，）前艺名羽星，本名廖羽星，香港女歌手。\n",
+         "星河能源.md": "星河能源\n\n由于受市场供给持续改善、消费需求低迷等因素影响，星河天然气价格曾大幅走跌。\n",
+         **{f"星河周报{i}.md": "星河周报\n\n星河天然气价格受多种因素影响，导致市场波动。\n" for i in range(4)}},
+        [("雨星本来的名字叫什么？", "廖羽星"), ("哪些因素导致了星河天然气价格的下跌?", "走跌")]),
     # "what is X's share of Y" asks for a number, not a sentence about X taking share
     "a share asked for is a number": (
         {"cells.md": "Battery cells\nMakers of NMC EV cells lost share as their customers shifted to LFP.\n"
