@@ -47,10 +47,10 @@ _GROUPS = [
     ["居民消费价格指数", "消费者物价指数", "消费价格指数", "cpi", "consumer price index"],
     ["通胀", "通货膨胀", "inflation"],
     ["外商直接投资", "fdi", "foreign direct investment"],
-    ["原因", "因素"],
+    ["原因", "因素"],   # "份额提升的原因" is answered by "推动份额提升的因素包括…"
     ["多元化", "多样化", "diversification"],
     ["本名", "原名", "真名", "本来的名字", "原来的名字", "真实姓名", "real name"],
-    ["下跌", "走跌", "下挫"],   # "份额提升的原因" is answered by "推动份额提升的因素包括…"
+    ["下跌", "走跌", "下挫"],
     # standard sections, named across languages ("the risks of the semiconductor report": 风险提示)
     ["风险提示", "风险因素", "risks", "risk factors", "key risks"],
     ["投资建议", "investment recommendation", "investment recommendations", "investment advice"],
