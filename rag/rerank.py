@@ -74,7 +74,7 @@ _ASKS_PLACE = re.compile(r"哪里|哪儿|何地|(什么|哪个)(地方|地区)|�
 _PERSON_TAGS = {"nr", "nrfg", "nrt", "eng"}
 _PLACE_TAGS = {"ns", "eng"}
 # nouns whose kind a question names by the word before them (GDP增长率), the tags of such words, and of names
-_NOUN_TAGS = {"n", "vn", "nz"}
+_NOUN_TAGS = {"n", "nz"}   # not a verbal noun: "公司发售的游戏", "为什么单位工作" say who acts
 _KIND_TAGS = {"n", "vn", "nz", "eng", "j", "l"}
 _NAME_TAGS = {"ns", "nr", "nrt", "nrfg", "nt"}
 # words of a sentence naming no other kind before such a noun: amounts, times, places, people, function words,
@@ -107,6 +107,7 @@ _ASPECT_WORDS = {"意义", "原因", "影响", "趋势", "表现", "作用", "�
 # words framing a question, not what it asks about: "报告中提到的…", "…通常是多久" (answered by "一般实施五年"),
 # "叫什么" (answered by "本名廖羽翘", "又名…")
 _FRAME_WORDS = {"提到", "提及", "通常", "一般", "往往", "叫"}
+_QUALIFYING = re.compile(r"(一般|通常)(?=的)")   # "一般的葵扇" asks about an ordinary fan
 _NAME_CHECKED = 15   # top sentences whose names are checked (part-of-speech tagging is the slow part)
 _HAS_NUMBER = re.compile(r"\d|[一二两三四五六七八九十百千万亿]+(个(?!月)|家|倍|年|亿|万|%|成)|"
                          r"(?i:\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
@@ -115,9 +116,10 @@ _HAS_NUMBER = re.compile(r"\d|[一二两三四五六七八九十百千万亿]+(�
 _CODE = re.compile(r"(?<![\d.])0\d+")
 # "一个原因", "一家公司": one as an article, not a count ("两个", "十一个", "一个多月" count)
 _ARTICLE_ONE = re.compile(r"(?<![一二两三四五六七八九十百千万亿零\d第])一[个家](?![多半月])")
-# a date, or a time of day ("上午9:30到下午6:30开放" says when it opens)
+# a date, or a time of day ("上午9:30到下午6:30开放" says when it opens; a timestamp's "2023-08-08 09:19:05"
+# dates a web page, not the event asked)
 _HAS_DATE = re.compile(r"\d{1,4}\s*(年|月|日|号)|[一二三四]季度|\b(19|20)\d\d\b|\b(Q[1-4]|H[12])\b|"
-                       r"(?<![\d.])\d{1,2}[:：]\d\d(?!\d)|(?<![\d.])\d{1,2}\s*[点时](?![\d个])|"
+                       r"(?<![\d.:：])(?<!\d\s)\d{1,2}[:：]\d\d(?![\d:：])|(?<![\d.])\d{1,2}\s*[点时](?![\d个])|"
                        r"January|February|March|April|May|June|July|August|September|October|November|December",
                        re.IGNORECASE)
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
@@ -206,7 +208,7 @@ class _Question:
     unknown_names: set[str]           # names no report in its language uses ("CATL"): it is about something else
     changed: str                      # what a "by how much did it change" question asks about (价格下降了多少: 价格)
     asks_rate: bool                   # asks the value of a growth rate
-    measures: dict[str, set[str]]     # the values it names by unit (1500米, 第七届): another one is another thing
+    measures: dict[str, set[str]]     # the values it names by unit (1500米, U14组): another one is another thing
     speaks_of_report: bool            # says "报告" / "report": may call one by its title ("AI视频报告")
     places: tuple[frozenset[str], ...]   # the places it names (美国, 重庆): a sentence about another answers nothing
     kinds: tuple[tuple[frozenset[str], str], ...]   # a noun it names and the search terms of the word naming which
@@ -469,7 +471,8 @@ def _measures(text: str) -> dict[str, set[str]]:
     measures: dict[str, set[str]] = {}
     for match in _MEASURE.finditer(text):
         value, unit = match.groups()
-        if unit not in _NO_UNIT and not _YEAR.fullmatch(value) and not _BOUND_BEFORE.search(text, 0, match.start()) and not _BOUND_AFTER.match(text, match.end()):
+        bound = _BOUND_BEFORE.search(text, 0, match.start()) or _BOUND_AFTER.match(text, match.end())
+        if unit not in _NO_UNIT and not _YEAR.fullmatch(value) and not bound:
             measures.setdefault(unit, set()).add(value)
     return measures
 
@@ -685,7 +688,8 @@ class SentenceReranker:
         kind_words = (_NUMBER_WORDS if wants_number else set()) | (_DATE_WORDS if wants_date else set()) | \
                      (_PLACE_WORDS if wants_place else set()) | \
                      (_COMPANY_WORDS if _ASKS_COMPANIES.search(question) else set())
-        groups = dict.fromkeys(tuple(t for t in group if t not in kind_words and t not in _FRAME_WORDS)
+        framing = _FRAME_WORDS - set(_QUALIFYING.findall(asked_words))
+        groups = dict.fromkeys(tuple(t for t in group if t not in kind_words and t not in framing)
                                for group in term_groups(asked_words))
         idf = {t: bm25.term_idf(t) for group in groups for t in group}
         concepts = [(group, _concept_weight(group, idf, bm25.vocabulary) *

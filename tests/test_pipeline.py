@@ -786,6 +786,10 @@ ASKED_KIND_CASES = {
                       "据当地媒体报道，星河地区山区发生一起交通事故，一辆巴士坠入深谷，已造成10人死亡。\n"},
         [("星河地区寺庙踩踏事故死亡人数", None), ("2022年星河市的GDP增长率", None),
          ("星河武馆为什么关闭武馆？", "租金上升")]),
+    # a verbal noun after a noun says who acts: "哪个公司发售" is answered by "由星河电脑娱乐发售"
+    "who acts is no kind": (
+        {"星河之夏.md": "星河之夏\n\n《星河之夏》是2000年6月22日由星河电脑娱乐发售的平台专用游戏。\n"},
+        [("《星河之夏》是由哪个公司发售的游戏？", "星河电脑娱乐")]),
     # a growth rate is a change: a sentence giving the size it grows toward states none
     "a growth rate asked is a change": (
         {"星河经济.md": "星河市GDP简报\n\n2022年星河市经济总量从3万亿元向4万亿元迈进。\n",
@@ -803,6 +807,10 @@ ASKED_KIND_CASES = {
         {"星河纪念馆.md": "星河纪念馆\n\n星河纪念馆是星河市的一个主要景点，每年4-10月的每天上午9:30到下午6:30开放；"
                        "从11月到3月，每天上午9:30到下午5:30开放。\n"},
         [("星河纪念馆4-10月每天的开放时间是什么？", "下午6:30")]),
+    # a web page's timestamps ("2023-08-06 21:19:03") date the page, not the opening asked
+    "a timestamp is no time asked": (
+        {"星河论坛.md": "星河论坛\n\n星河论坛开幕 2023-08-06 21:19:03 星河新闻 2023-08-08 14:40:34 星河日报\n"},
+        [("2023星河论坛开幕时间", None)]),
     # a value given after only other years are named is theirs: 2023's box office that passed 2022's is not 2022's
     "a value of another year": (
         {"春节档.md": "星河春节档\n\n据统计，2023年星河春节档总票房达67.57亿元，超越2022年星河春节档。\n"
@@ -831,6 +839,10 @@ ASKED_KIND_CASES = {
          "星河能源.md": "星河能源\n\n由于受市场供给持续改善、消费需求低迷等因素影响，星河天然气价格曾大幅走跌。\n",
          **{f"星河周报{i}.md": "星河周报\n\n星河天然气价格受多种因素影响，导致市场波动。\n" for i in range(4)}},
         [("雨星本来的名字叫什么？", "廖羽星"), ("哪些因素导致了星河天然气价格的下跌?", "走跌")]),
+    # 一般 framing a question ("通常是多久") is no term, but "一般的葵扇" asks about an ordinary fan
+    "an ordinary one": (
+        {"葵扇.md": "葵扇\n\n特制的葵扇要经过熏烟、烙画和包边等过程。\n一般的葵扇要经过选叶、晒叶和剪扇等过程。\n"},
+        [("一般的葵扇要经过哪些过程？", "选叶")]),
     # "what is X's share of Y" asks for a number, not a sentence about X taking share
     "a share asked for is a number": (
         {"cells.md": "Battery cells\nMakers of NMC EV cells lost share as their customers shifted to LFP.\n"
