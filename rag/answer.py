@@ -70,11 +70,8 @@ class AnswerExtractor:
 
     def _repeats(self, candidate: ScoredSentence, chosen: list[ScoredSentence]) -> bool:
         """The same words already quoted (a news item or a summary line repeated elsewhere) add nothing."""
-        text = squeeze(self._text(candidate))
-        return any(squeeze(self._text(c)) == text for c in chosen)
-
-    def _text(self, item: ScoredSentence) -> str:
-        return self.index.records[item.chunk.doc_name].document.text[item.start:item.end]
+        text = squeeze(candidate.text(self.index))
+        return any(squeeze(c.text(self.index)) == text for c in chosen)
 
     def cite(self, chosen: list[ScoredSentence]) -> tuple[list[AnswerSentence], list[Citation]]:
         sentences, citations = [], []

@@ -183,6 +183,9 @@ class ScoredSentence:
     place_missing: bool = False   # the place the question names is not in the sentence or its context
     kinds_missing: tuple[str, ...] = ()   # nouns it shares with the question, whose modifier there it lacks
 
+    def text(self, index: ReportIndex) -> str:
+        return index.records[self.chunk.doc_name].document.text[self.start:self.end]
+
 
 @dataclass
 class _Question:
@@ -646,7 +649,7 @@ class SentenceReranker:
         known = fold(question)
         for item in items:
             if item.place_missing:
-                sentence = self.index.records[item.chunk.doc_name].document.text[item.start:item.end]
+                sentence = item.text(self.index)
                 if any(flag == "ns" and len(word) > 1 and fold(word) not in known for word, flag in tagged(sentence)):
                     item.satisfies = False
                     item.score *= self.settings.missing_anchor_factor
@@ -655,7 +658,7 @@ class SentenceReranker:
         """A sentence naming the question's noun as another kind, without the question's word for its kind, is
         about that other thing ("交通事故…10人死亡" for the deaths in a 踩踏事故): it answers nothing."""
         for item in (item for item in items if item.kinds_missing):
-            sentence = self.index.records[item.chunk.doc_name].document.text[item.start:item.end]
+            sentence = item.text(self.index)
             if _other_kind(question, item.kinds_missing, sentence):
                 item.satisfies = False
                 item.score *= self.settings.missing_anchor_factor
@@ -666,7 +669,7 @@ class SentenceReranker:
         known = set(question)
         placing = _placing_verbs(question) if asked.wants_names & _PLACE_TAGS else set()
         for item in items:
-            sentence = self.index.records[item.chunk.doc_name].document.text[item.start:item.end]
+            sentence = item.text(self.index)
             clauses = [c for c in _CLAUSE.split(sentence) if asked.role.search(c)] if asked.role else [sentence]
             named = any(flag in asked.wants_names and not set(word) <= known
                         for clause in clauses for word, flag in tagged(clause)) \
@@ -845,7 +848,7 @@ class SentenceReranker:
         """Across languages, the question's dense similarity to each sentence replaces term overlap. E5
         similarities crowd into 0.7-0.95, so for scoring they are spread onto the coverage scale (0.7 -> 0,
         0.95 -> 1): otherwise any sentence in the other language outranks a half-covering one in the question's."""
-        texts = [self.index.records[i.chunk.doc_name].document.text[i.start:i.end][:_SIMILARITY_CHARS] for i in items]
+        texts = [i.text(self.index)[:_SIMILARITY_CHARS] for i in items]
         similarities = embed(texts) @ query_vector
         low, high = self.settings.similarity_range
         for item, similarity in zip(items, similarities):
