@@ -28,7 +28,7 @@ from .structure import (FIGURE_MENTION, MONTH, SOURCE_LINE, asks_about_boilerpla
 from .synonyms import Alias, aliases_in
 from .textnorm import HAN, fold, is_chinese
 
-_ASKS_NUMBER = re.compile(r"多少|几[个家年月天次倍%]|几成|多大|多高|多长|多久|百分之|"
+_ASKS_NUMBER = re.compile(r"多少|(?<!哪)几[个家年月天次倍%]|几成|多大|多高|多长|多久|百分之|"
                           r"how (many|much|large|big|long)|what (percentage|share|proportion|price)|\bamount\b|\bpercent|"
                           r"\b(share|proportion) of\b",
                           re.IGNORECASE)
@@ -105,8 +105,8 @@ _COVERED_REPORTS = 3   # reports of the best passages whose cover answers "when 
 # words naming which aspect is asked ("…的数值及意义是什么", "原因"), which an answer states rather than names
 _ASPECT_WORDS = {"意义", "原因", "影响", "趋势", "表现", "作用", "特征", "数值", "背景", "前景", "变化", "范围"}
 # words framing a question, not what it asks about: "报告中提到的…", "…通常是多久" (answered by "一般实施五年"),
-# "叫什么" (answered by "本名廖羽翘", "又名…")
-_FRAME_WORDS = {"提到", "提及", "通常", "一般", "往往", "叫"}
+# "叫什么" (answered by "本名廖羽翘", "又名…"), "指的是" (answered by "…成员国（下文简称海湾六国）", no 指 in it)
+_FRAME_WORDS = {"提到", "提及", "通常", "一般", "往往", "叫", "指"}
 _QUALIFYING = re.compile(r"(一般|通常)(?=的)")   # "一般的葵扇" asks about an ordinary fan
 _NAME_CHECKED = 15   # top sentences whose names are checked (part-of-speech tagging is the slow part)
 _HAS_NUMBER = re.compile(r"\d|[一二两三四五六七八九十百千万亿]+(个(?!月)|家|倍|年|亿|万|%|成)|"
@@ -347,7 +347,8 @@ def _kinds_in(question: str) -> tuple[tuple[frozenset[str], str], ...]:
     return tuple((frozenset(tokenize(modifier)), noun)
                  for (_, before_tag), (modifier, modifier_tag), (noun, noun_tag) in zip(words, words[1:], words[2:])
                  if noun_tag in _NOUN_TAGS and len(noun) > 1 and noun not in _KIND_WORDS and len(modifier) > 1
-                 and (modifier_tag in _KIND_TAGS or modifier_tag == "v" and before_tag in _KIND_TAGS | _NAME_TAGS))
+                 and (modifier_tag in _KIND_TAGS or modifier_tag == "v" and before_tag in _KIND_TAGS | _NAME_TAGS)
+                 and tokenize(modifier))   # "哪几个国家": a word asking which names no kind
 
 
 def _other_kind(question: str, nouns: tuple[str, ...], sentence: str) -> bool:

@@ -843,6 +843,11 @@ ASKED_KIND_CASES = {
     "an ordinary one": (
         {"葵扇.md": "葵扇\n\n特制的葵扇要经过熏烟、烙画和包边等过程。\n一般的葵扇要经过选叶、晒叶和剪扇等过程。\n"},
         [("一般的葵扇要经过哪些过程？", "选叶")]),
+    # "哪几个国家" asks which, not how many, and 哪几个 names no kind of 国家; "指的是" frames the question
+    "which ones a name stands for": (
+        {"星河联盟.md": "星河联盟\n\n星河六国的经济增长较快，对外开放程度较高。\n"
+                      "长期以来，星河湾国家合作委员会成员国（下文简称星河六国）凭借丰富的资源积累了财富。\n"},
+        [("星河六国指的是哪几个国家?", "下文简称星河六国")]),
     # "what is X's share of Y" asks for a number, not a sentence about X taking share
     "a share asked for is a number": (
         {"cells.md": "Battery cells\nMakers of NMC EV cells lost share as their customers shifted to LFP.\n"
