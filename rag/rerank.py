@@ -35,7 +35,7 @@ _ASKS_NUMBER = re.compile(r"多少|(?<!哪)几[个家年月天次倍%]|几成|�
 # a figure named without asking how it moved (2022年棉花产量, 出生率是) asks for its value
 # (but 票房冠军, 销量最高的车型 ask which film or model leads it)
 _NAMES_FIGURE = re.compile(r"(比例|占比|增速|增长率|出生率|规模|金额|价格|目标价|数量|人数|数目|产量|销量|交付量|营收|"
-                           r"(出口|进口|出货|装机|成交|保有|发电|用电)量|票房|收入|利润|市值|总额|余额)"
+                           r"(出口|进口|出货|装机|成交|保有|发电|用电)量|票房|收入|利润|市值|总额|余额|震级|面积|海拔|气温|身高|体重)"
                            r"(?!冠军|亚军|季军|第一|榜首|最高|最多|最大|最低|排名)")
 # "What is the target price of X?", "What was the utilisation rate in 2025?": an English question naming a figure
 # as what it asks for (not "the reason for the price decline", not "the outlook for prices") asks for its value

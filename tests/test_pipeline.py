@@ -848,6 +848,10 @@ ASKED_KIND_CASES = {
         {"星河联盟.md": "星河联盟\n\n星河六国的经济增长较快，对外开放程度较高。\n"
                       "长期以来，星河湾国家合作委员会成员国（下文简称星河六国）凭借丰富的资源积累了财富。\n"},
         [("星河六国指的是哪几个国家?", "下文简称星河六国")]),
+    # a measure named bare (震级, 面积) asks for its value: "星河位于地震多发带" gives none
+    "a measure named asks its value": (
+        {"星河地震.md": "星河地震\n\n星河位于地震多发带。\n当地时间2月7日，星河东南部发生7.8级地震。\n"},
+        [("星河地震的震级", "7.8级")]),
     # "what is X's share of Y" asks for a number, not a sentence about X taking share
     "a share asked for is a number": (
         {"cells.md": "Battery cells\nMakers of NMC EV cells lost share as their customers shifted to LFP.\n"
