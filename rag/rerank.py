@@ -117,8 +117,8 @@ _CODE = re.compile(r"(?<![\d.])0\d+")
 # "一个原因", "一家公司": one as an article, not a count ("两个", "十一个", "一个多月" count)
 _ARTICLE_ONE = re.compile(r"(?<![一二两三四五六七八九十百千万亿零\d第])一[个家](?![多半月])")
 # a date, or a time of day ("上午9:30到下午6:30开放" says when it opens; a timestamp's "2023-08-08 09:19:05"
-# dates a web page, not the event asked)
-_HAS_DATE = re.compile(r"\d{1,4}\s*(年|月|日|号)|[一二三四]季度|\b(19|20)\d\d\b|\b(Q[1-4]|H[12])\b|"
+# dates a web page, not the event asked); a duration ("有着167年历史") is none
+_HAS_DATE = re.compile(r"\d{1,4}\s*(年(?!历史|之久|左右|以上)|月|日|号)|[一二三四]季度|\b(19|20)\d\d\b|\b(Q[1-4]|H[12])\b|"
                        r"(?<![\d.:：])(?<!\d\s)\d{1,2}[:：]\d\d(?![\d:：])|(?<![\d.])\d{1,2}\s*[点时](?![\d个])|"
                        r"January|February|March|April|May|June|July|August|September|October|November|December",
                        re.IGNORECASE)

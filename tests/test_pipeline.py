@@ -852,6 +852,11 @@ ASKED_KIND_CASES = {
     "a measure named asks its value": (
         {"星河地震.md": "星河地震\n\n星河位于地震多发带。\n当地时间2月7日，星河东南部发生7.8级地震。\n"},
         [("星河地震的震级", "7.8级")]),
+    # a duration ("有着167年历史") is no date
+    "a duration is no date": (
+        {"星河银行.md": "星河银行\n\n星河银行破产案已经引发连锁效应，有着167年历史的星河信贷也陷入危机。\n"
+                      "3月10日，星河银行因资不抵债而宣布破产。\n"},
+        [("星河银行破产时间", "3月10日")]),
     # "what is X's share of Y" asks for a number, not a sentence about X taking share
     "a share asked for is a number": (
         {"cells.md": "Battery cells\nMakers of NMC EV cells lost share as their customers shifted to LFP.\n"
