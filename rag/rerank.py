@@ -481,10 +481,10 @@ def _measures(text: str) -> dict[str, set[str]]:
     return measures
 
 
-def _names_other_measure(asked: dict[str, set[str]], sentence: str) -> bool:
-    """Whether a sentence names another value of a unit the question names a value of, and not the question's
-    ("男子500米金牌" for the 1500米, "U10组" for the U14组): it is about that other one."""
-    written = _measures(fold(sentence))
+def _names_other_measure(asked: dict[str, set[str]], folded: str) -> bool:
+    """Whether a (folded) sentence names another value of a unit the question names a value of, and not the
+    question's ("男子500米金牌" for the 1500米, "U10组" for the U14组): it is about that other one."""
+    written = _measures(folded)
     return any(unit in written and not written[unit] & values for unit, values in asked.items())
 
 
@@ -757,7 +757,7 @@ class SentenceReranker:
                 section_names[path] = fold(" ".join((record.title, *path))) if asked.places else ""
             context = title_terms | section_terms[path] | previous_terms | (asked.statement_terms if in_statement else set())
             previous_terms = terms
-            folded = fold(sentence) if asked.places else ""
+            folded = fold(sentence) if asked.places or asked.measures else ""
             place_missing = bool(asked.places) and not _names_place(
                 asked.places, f"{section_names[path]} {previous} {folded}")
             previous = folded
@@ -776,7 +776,7 @@ class SentenceReranker:
                 asked.numbers - asked.years <= lead_numbers | _numbers(" ".join(path)) | title_numbers
                 and asked.years <= chunk_numbers   # and no sentence dated only to other years
                 and not (asked.years and _years(sentence) and not asked.years & lead_numbers)
-                and not (asked.measures and _names_other_measure(asked.measures, sentence))
+                and not (asked.measures and _names_other_measure(asked.measures, folded))
                 and not (asked.years and asked.wants_number and _values_of_other_years(asked, sentence)))
             type_ok = _holds_asked_kind(asked, sentence)
             names_figure = bool(asked.figures & set(figure_mentions(sentence)))
