@@ -65,6 +65,11 @@ _ASKS_EXPLANATION = re.compile(r"为什么|为何|原因|如何|怎样|怎么")
 _ASKS_DATE = re.compile(r"哪天|哪一天|何时|什么时候|哪年|哪一年|几月|几号|日期|(?<!持续|多长|多少)时间(?!段|跨度)|"
                         r"\bwhen\b|what date|which (year|month|day)",
                         re.IGNORECASE)
+# "是什么颜色": an answer names a colour ("花粉红色或红色", "体淡绿色"), not the word itself ("雄鱼颜色较鲜艳")
+_ASKS_COLOUR = re.compile(r"颜色|什么色|何色|\bwhat colou?r\b|\bcolou?r of\b", re.IGNORECASE)
+_COLOUR = re.compile(r"[红橙黄绿青蓝紫白黑灰褐棕粉银金赤]色|"
+                     r"\b(red|orange|yellow|green|blue|purple|white|black|gr[ae]y|brown|pink|silver|gold)\b", re.IGNORECASE)
+_COLOUR_WORDS = {"颜色", "color", "colour"}
 _ASKS_PERSON = re.compile(r"谁|哪位|主演|导演|得主|\bwho\b", re.IGNORECASE)
 _VERB_AFTER_WHERE = re.compile(r"在(哪里|哪儿|何处|何地|什么地方)([\u4e00-\u9fff]{2})")
 _VERB_BEFORE_WHERE = re.compile(r"([\u4e00-\u9fff]{2})[在于](哪里|哪儿|何处|何地|什么地方|什么地区)")
@@ -108,6 +113,8 @@ _ASPECT_WORDS = {"意义", "原因", "影响", "趋势", "表现", "作用", "�
 # "叫什么" (answered by "本名廖羽翘", "又名…"), "指的是" (answered by "…成员国（下文简称海湾六国）", no 指 in it)
 _FRAME_WORDS = {"提到", "提及", "通常", "一般", "往往", "叫", "指"}
 _QUALIFYING = re.compile(r"(一般|通常)(?=的)")   # "一般的葵扇" asks about an ordinary fan
+_SUBJECT_END = re.compile(r"[，,。；;：:（(、\s]|是|为")
+_MAX_SUBJECT_CHARS = 10
 _NAME_CHECKED = 15   # top sentences whose names are checked (part-of-speech tagging is the slow part)
 _HAS_NUMBER = re.compile(r"\d|[一二两三四五六七八九十百千万亿]+(个(?!月)|家|倍|年|亿|万|%|成)|"
                          r"(?i:\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
@@ -147,9 +154,9 @@ _ASKS_BACK = re.compile(r"[？?][\s”\"'」』）)]*$")
 # a sentence wondering what, how much or who ("想要知道使用了什么处理器") restates a question, not its answer
 _WONDERS = re.compile(r"什么|多少|哪些|哪个|哪里|为什么|谁")
 _YEAR = re.compile(r"(19|20)\d\d")
-# a date or a time of day (2021年, 12月10日, 14时23分, 18:00, February 2, 2019) says when, not how much
+# a date or a time of day (2021年, "2022的冬奥", 12月10日, 14时23分, 18:00, February 2, 2019) says when, not how much
 _DATE_OF = re.compile(r"((19|20)\d\d\s*年\s*)?\d{1,2}\s*月(\s*\d{1,2}\s*[日号])?|\d{1,2}\s*[日号]|"
-                      r"(19|20)\d\d\s*年(?!\s*\d)|\d{1,2}\s*时(\s*\d{1,2}\s*分)?|\d{1,2}[:：]\d\d|"
+                      r"(19|20)\d\d\s*年(?!\s*\d)|(?<![\d.])(19|20)\d\d(?=的)|\d{1,2}\s*时(\s*\d{1,2}\s*分)?|\d{1,2}[:：]\d\d|"
                       rf"\b(?i:{MONTH})\s+\d{{1,2}}(,?\s+(19|20)\d\d)?\b|\b\d{{1,2}}\s+(?i:{MONTH})(\s+(19|20)\d\d)?\b")
 _FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９．", "0123456789.")
 # "X是什么", "什么是X", "X的全称", "X有什么特点", "What is X?" ask what X is: a sentence opening with X and saying it
@@ -199,6 +206,7 @@ class _Question:
     figure_names: set[str]    # the figure whose value is asked (产量, 出生率): the answer names it, not another
     role: re.Pattern | None   # the part whose holder is asked (导演): the answer says who played it
     wants_date: bool
+    wants_colour: bool
     wants_names: set[str]     # part-of-speech tags an answer must hold a new word of (who / where)
     is_chinese: bool
     naming: dict[str, set[str]]   # report -> question terms its file name holds ("best", "buy")
@@ -275,7 +283,8 @@ def _holds_asked_kind(asked: _Question, sentence: str) -> bool:
                           _NO_QUANTITY.sub("", sentence).translate(_FULL_WIDTH_DIGITS))
     return (not asked.wants_number or
             bool(_HAS_NUMBER.search(_ARTICLE_ONE.sub("", _CODE.sub("", _DATE_OF.sub("", unasked)))))) and \
-           (not asked.wants_date or bool(_HAS_DATE.search(unasked)))
+           (not asked.wants_date or bool(_HAS_DATE.search(unasked))) and \
+           (not asked.wants_colour or bool(_COLOUR.search(sentence)))
 
 
 def _label_precision(asked: _Question, sentence: str) -> float:
@@ -368,6 +377,13 @@ def _other_kind(question: str, nouns: tuple[str, ...], sentence: str) -> bool:
             if len(modifier) > 1 and HAN.match(modifier) and tag not in _NOT_KIND_TAGS and fold(modifier) not in known:
                 return True
     return False
+
+
+def _subject_terms(sentence: str) -> set[str]:
+    """The search terms of the name a Chinese sentence opens with, before its first verb of being or mark
+    ("萨默塞特郡（…），英国…的郡": 萨默塞特郡), when short enough to be a name."""
+    subject = _SUBJECT_END.split(sentence.lstrip(), 1)[0]
+    return set(tokenize(subject)) if 1 < len(subject) <= _MAX_SUBJECT_CHARS and HAN.match(subject) else set()
 
 
 def _names_place(places: tuple[frozenset[str], ...], text: str) -> bool:
@@ -689,7 +705,9 @@ class SentenceReranker:
             _NAMES_FIGURE.search(question) and not _ASKS_DESCRIPTION.search(question))
         wants_date = bool(_ASKS_DATE.search(question))
         wants_place = bool(_ASKS_PLACE.search(question))
+        wants_colour = bool(_ASKS_COLOUR.search(question))
         kind_words = (_NUMBER_WORDS if wants_number else set()) | (_DATE_WORDS if wants_date else set()) | \
+                     (_COLOUR_WORDS if wants_colour else set()) | \
                      (_PLACE_WORDS if wants_place else set()) | \
                      (_COMPANY_WORDS if _ASKS_COMPANIES.search(question) else set())
         framing = _FRAME_WORDS - set(_QUALIFYING.findall(asked_words))
@@ -711,6 +729,7 @@ class SentenceReranker:
             figure_names={fold(m.group()) for m in _NAMED_FIGURE.finditer(question)} if wants_number else set(),
             role=next((says for asks, says in _ROLES if asks.search(question)), None),
             wants_date=wants_date,
+            wants_colour=wants_colour,
             wants_names=(_PERSON_TAGS if _ASKS_PERSON.search(question) else set()) |
                         (_PLACE_TAGS if wants_place else set()),
             is_chinese=is_chinese(question),
@@ -745,6 +764,7 @@ class SentenceReranker:
         in_statement = asked.in_statement is not None and bool(asked.in_statement[self.index.row_of_id[chunk.chunk_id]])
         items = []
         previous_terms: frozenset[str] = frozenset()
+        paragraph, subject_terms = -1, set()   # the subject a paragraph opens with is what its sentences are about
         section_names: dict[tuple[str, ...], str] = {}   # title and headings, folded: where a place may be named
         previous = ""   # the previous sentence, folded
         title_numbers = _numbers(f"{record.title} {chunk.doc_name if naming_terms else ''}")   # 3M's 3, its year
@@ -755,7 +775,11 @@ class SentenceReranker:
             if path not in section_terms:
                 section_terms[path] = set(tokenize(" ".join(path)))
                 section_names[path] = fold(" ".join((record.title, *path))) if asked.places else ""
-            context = title_terms | section_terms[path] | previous_terms | (asked.statement_terms if in_statement else set())
+            lead_in = max(text.rfind("\n", chunk.start, start) + 1, chunk.start)   # its paragraph, within the chunk
+            if lead_in != paragraph:
+                paragraph, subject_terms = lead_in, _subject_terms(sentence)
+            context = title_terms | section_terms[path] | previous_terms | subject_terms | \
+                (asked.statement_terms if in_statement else set())
             previous_terms = terms
             folded = fold(sentence) if asked.places or asked.measures else ""
             place_missing = bool(asked.places) and not _names_place(
@@ -770,7 +794,6 @@ class SentenceReranker:
             self._credit_aliases(asked.aliases, terms, context, credit)
             held = sum(min(weight, max(asked.idf[t] * credit[t] for t in group))
                        for group, weight in asked.concepts) / total
-            lead_in = max(text.rfind("\n", chunk.start, start) + 1, chunk.start)   # its paragraph, within the chunk
             lead_numbers = _numbers(text[lead_in:end]) if asked.numbers else set()
             numbers_ok = not asked.numbers or (   # values in the sentence or its lead-in; years anywhere near,
                 asked.numbers - asked.years <= lead_numbers | _numbers(" ".join(path)) | title_numbers

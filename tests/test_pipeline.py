@@ -751,6 +751,19 @@ ASKED_KIND_CASES = {
         {"电子.md": "电子行业周报\n\n建议关注：\n1. 玄芯半导体：国产AI加速卡龙头，玄芯 X3 放量在即；\n",
          "存储.md": "曜石存储点评\n\n我们给予曜石存储目标价85元，维持买入评级。\n"},
         [("玄芯半导体的目标价是多少", None), ("曜石存储的目标价是多少", "85元")]),
+    # a paragraph opening with its subject is about it throughout ("此郡…位于南部的青崖是第一大镇")
+    "the subject a paragraph opens with": (
+        {"郡志.md": "东部郡县概况\n\n星河郡（旧称白石郡），星河国东部的郡，北临星河湾。此郡有两个城市，白石是最大城市；"
+                   "位于南部的青崖是第一大镇，河口是第二大镇。\n\n全郡下设三区。北星河郡是第一大区。\n"},
+        [("星河郡的第一大镇是什么？", "青崖")]),
+    # "退出2026的星河冬运会": a year, no head count
+    "a year written bare is no count": (
+        {"冬运会.md": "星河冬运会\n\n星河国数名议员开始讨论是否该退出2026的星河冬运会。\n"},
+        [("星河冬运会星河国运动员数量", None)]),
+    # "是什么颜色" is answered by a colour, not by a sentence saying the colours are bright
+    "a colour asked": (
+        {"星河鲤.md": "星河鲤\n星河鲤是一种淡水鱼，雄鱼颜色较鲜艳，常见于星河上游。\n星河鲤体呈金黄色，背鳍上具数条黑色纵带。\n"},
+        [("星河鲤是什么颜色的？", "金黄色")]),
     # "一个原因" is one as an article: no head count
     "one as an article is no count": (
         {"冬运会.md": "星河冬运会\n\n星河国数名议员呼吁本国运动员退出星河冬运会，一个原因是赛程安排过于紧张。\n"},
