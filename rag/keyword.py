@@ -18,7 +18,7 @@ from scipy import sparse
 
 from .textnorm import fold
 
-TOKENIZER_VERSION = "jieba-sstem-v7"   # stored with an index: its BM25 terms are re-derived when this changes
+TOKENIZER_VERSION = "jieba-sstem-v8"   # stored with an index: its BM25 terms are re-derived when this changes
 # a hyphenated word ("solid-state") is cut into its parts; a date's unit after its digits is a word of its own
 # (jieba reads "2023年净出口" as 年净 + 出口, "6日电" as 日电)
 _TOKEN = re.compile(r"[a-z]+(?:-[a-z]+)+|[a-z]+(?:['’][a-z]+)?|\d+(?:\.\d+)?%?|(?<=\d)[年月日]|[\u3400-\u9fff]+")
@@ -26,6 +26,10 @@ _TOKEN = re.compile(r"[a-z]+(?:-[a-z]+)+|[a-z]+(?:['’][a-z]+)?|\d+(?:\.\d+)?%?
 # gives a value there and never writes them; cut out before jieba, which joins them to their neighbours ("几名")
 _MEASURE_WORD = "个名位种家次年月天日岁届座条项枚颗只部倍场支队所间门处篇本首号层级类批件台辆架艘"
 _ASKING_WORD = re.compile(rf"第几[{_MEASURE_WORD}]?|(?:几|哪一?|多少)[{_MEASURE_WORD}]|多少|哪一")
+# a word jieba's model guesses (no dictionary word) may swallow the function word beside a name: "钟惺在万历…"
+# gives 钟惺在, "潘淑是…" 潘淑是, "对桂湖…" 对桂湖
+_GLUED_AFTER = set("是在的了")
+_GLUED_BEFORE = set("对从在把被")
 _FUNCTION_WORDS = set(
     "的 了 是 在 和 与 及 或 等 对 为 将 会 将会 也 而 并 其 之 以 于 中 上 下 这 那 有 被 从 到 由 把 让 就 都 又 "
     "吗 呢 吧 啊 么 什么 哪些 哪个 哪 怎么 怎样 如何 多少 几 是否 为何 为什么 请问 根据 报告 本报告 该 "
@@ -89,7 +93,7 @@ def term_groups(text: str) -> list[list[str]]:
     groups = []
     for piece in _TOKEN.findall(fold(text)):
         if "\u3400" <= piece[0] <= "\u9fff":
-            for word in (word for part in _ASKING_WORD.split(piece) for word in jieba.cut(part)):
+            for word in (_unglued(jieba.dt.FREQ, word) for part in _ASKING_WORD.split(piece) for word in jieba.cut(part)):
                 group = [t for t in _search_grams(jieba.dt.FREQ, word) if t not in _STOPWORDS]
                 if group:
                     groups.append(group)
@@ -99,6 +103,15 @@ def term_groups(text: str) -> list[list[str]]:
         else:
             groups += _word_groups(piece, _STOPWORDS)
     return groups
+
+
+def _unglued(frequencies: dict[str, int], word: str) -> str:
+    """A guessed word without the function word it swallowed at either end."""
+    if len(word) < 3 or frequencies.get(word):
+        return word
+    if word[-1] in _GLUED_AFTER:
+        return word[:-1]
+    return word[1:] if word[0] in _GLUED_BEFORE else word
 
 
 def _word_groups(word: str, stopwords: set[str]) -> list[list[str]]:

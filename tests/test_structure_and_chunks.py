@@ -204,6 +204,15 @@ def test_a_dates_unit_is_not_read_into_the_next_word():
     assert "年期" not in tokenize("10年期国债") and "号线" in tokenize("10号线")
 
 
+def test_a_guessed_name_does_not_swallow_the_word_beside_it():
+    """jieba's model joins a name its dictionary lacks to the function word after or before it ("钟惺在万历…":
+    钟惺在, "王沈是哪里人": 王沈是): a word no report writes, so the name asked about was held nowhere."""
+    assert tokenize("钟惺在万历四十四年和谁一起登泰山")[0] == "钟惺"
+    assert tokenize("王沈是哪里人") == ["王沈", "人"]
+    assert "桂湖" in tokenize("对桂湖进行了整修")
+    assert "隶属于" in tokenize("隶属于哪个部门")   # a dictionary word keeps its ending
+
+
 def test_bm25_prefers_the_chunk_with_rare_terms_and_fusion_sums_ranks():
     bm25 = BM25.build([tokenize("灵影 2.0 于 2 月 16 日发布"), tokenize("市场规模达到 120 亿元"), tokenize("灵影 市场")])
     scores = bm25.scores(tokenize("灵影2.0什么时候发布"))
