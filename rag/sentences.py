@@ -9,6 +9,8 @@ import re
 _SENTENCE_END = re.compile(r"[。！？；!?;][”’」』）)\]]*|(?<![A-Z])(?<!\b[a-z])\.[”’\")\]]*(?=\s)|\n")
 
 
+# a quoted sentence inside a longer one: "以「提升环境意识，善尽地球公民之责任。」为宗旨。" ends after 为宗旨
+_CLOSING_QUOTE = {"”": "“", "’": "‘", "」": "「", "』": "『"}
 _ABBREVIATION = re.compile(r"\b(Mr|Mrs|Ms|Dr|Prof|Inc|Co|Corp|Ltd|vs|No|Nos|St|Jr|Fig|approx|est)\.$", re.IGNORECASE)
 # the number opening a heading or list item ("**2. 产品定价**", "1.1. Scope", "IV. Risks") ends no sentence
 _ENUMERATOR = re.compile(r"[#*>\s]*(\d{1,2}(\.\d{1,2})*|[IVX]{1,4})\.")
@@ -42,12 +44,20 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     spans = []
     begin = start
     for match in _SENTENCE_END.finditer(text, start, end):
-        if _ABBREVIATION.search(text, begin, match.end()) or _ENUMERATOR.fullmatch(text, begin, match.end()):
+        if _ABBREVIATION.search(text, begin, match.end()) or _ENUMERATOR.fullmatch(text, begin, match.end()) \
+                or _quoted_within(text, begin, match.start(), match.end(), end):
             continue
         _append_trimmed(text, begin, match.end(), spans)
         begin = match.end()
     _append_trimmed(text, begin, end, spans)
     return spans
+
+
+def _quoted_within(text: str, begin: int, stop: int, after: int, end: int) -> bool:
+    """Whether a sentence end found at text[stop:after] closes a quotation opened in the sentence, which goes on
+    after it (a word follows the closing mark)."""
+    opening = _CLOSING_QUOTE.get(text[after - 1])
+    return bool(opening) and after < end and text[after].isalnum() and opening in text[begin:stop]
 
 
 def _append_trimmed(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:

@@ -34,6 +34,9 @@ def test_sentences_split_chinese_and_english_but_not_decimals():
     numbered = "**2. 产品定价与用户数据**\n1.1. Scope of the survey\nIV. Risks are high. We see 2. Then"
     assert [numbered[s:e] for s, e in sentence_spans(numbered)] == [   # a heading's number ends no sentence
         "**2. 产品定价与用户数据**", "1.1. Scope of the survey", "IV. Risks are high.", "We see 2.", "Then"]
+    quoted = "协会以「提升环境意识，善尽地球公民之责任。」为宗旨。他说：“好。”\n次年转型。"
+    assert [quoted[s:e] for s, e in sentence_spans(quoted)] == [   # a quotation inside a sentence ends none
+        "协会以「提升环境意识，善尽地球公民之责任。」为宗旨。", "他说：“好。”", "次年转型。"]
 
 
 def test_a_list_ends_at_its_last_item_that_fits_whole():
