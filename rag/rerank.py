@@ -70,6 +70,8 @@ _ASKS_COLOUR = re.compile(r"颜色|什么色|何色|\bwhat colou?r\b|\bcolou?r o
 _COLOUR = re.compile(r"[红橙黄绿青蓝紫白黑灰褐棕粉银金赤]色|"
                      r"\b(red|orange|yellow|green|blue|purple|white|black|gr[ae]y|brown|pink|silver|gold)\b", re.IGNORECASE)
 _COLOUR_WORDS = {"颜色", "color", "colour"}
+# "属于什么科", "加盟了什么队", "在哪个组": an answer names one by that word ("通鳃鳗科", "凯尔特人队", "E组")
+_ASKS_NAMED_KIND = re.compile(r"(?:什么|哪个|哪一|哪)([科属目纲队组河族语奖党军])(?=[？?]?$)")
 _ASKS_PERSON = re.compile(r"谁|哪位|主演|导演|得主|\bwho\b", re.IGNORECASE)
 _VERB_AFTER_WHERE = re.compile(r"在(哪里|哪儿|何处|何地|什么地方)([\u4e00-\u9fff]{2})")
 _VERB_BEFORE_WHERE = re.compile(r"([\u4e00-\u9fff]{2})[在于](哪里|哪儿|何处|何地|什么地方|什么地区)")
@@ -207,6 +209,8 @@ class _Question:
     role: re.Pattern | None   # the part whose holder is asked (导演): the answer says who played it
     wants_date: bool
     wants_colour: bool
+    kind_suffix: str        # the word an answer names its kind by ("科"), and the names ending in it the
+    suffixed: set[str]      # question uses itself ("银河又叫什么河": 银河 is no answer)
     wants_names: set[str]     # part-of-speech tags an answer must hold a new word of (who / where)
     is_chinese: bool
     naming: dict[str, set[str]]   # report -> question terms its file name holds ("best", "buy")
@@ -275,6 +279,11 @@ def _value_in_clause_or_next(asked: "_Question", clauses: list[str], chosen: lis
     return any(_holds_asked_kind(asked, "，".join(clauses[i:i + 2])) for i in chosen)
 
 
+def _suffixed(text: str, suffix: str) -> list[str]:
+    """The word-and-suffix pairs of a text ("鳗科" in "通鳃鳗科的"): where it names something of that kind."""
+    return [text[i - 1:i + 1] for i in range(1, len(text)) if suffix and text[i] == suffix and text[i - 1].isalnum()]
+
+
 def _holds_asked_kind(asked: _Question, sentence: str) -> bool:
     """A number or date beyond those the question itself names (棉花产量的公告 of 2022 is not the 产量)
     and the digits of a list item's number or a model's name ("1. 玄芯半导体：…玄芯 X3" states no value);
@@ -284,7 +293,8 @@ def _holds_asked_kind(asked: _Question, sentence: str) -> bool:
     return (not asked.wants_number or
             bool(_HAS_NUMBER.search(_ARTICLE_ONE.sub("", _CODE.sub("", _DATE_OF.sub("", unasked)))))) and \
            (not asked.wants_date or bool(_HAS_DATE.search(unasked))) and \
-           (not asked.wants_colour or bool(_COLOUR.search(sentence)))
+           (not asked.wants_colour or bool(_COLOUR.search(sentence))) and \
+           (not asked.kind_suffix or any(name not in asked.suffixed for name in _suffixed(sentence, asked.kind_suffix)))
 
 
 def _label_precision(asked: _Question, sentence: str) -> float:
@@ -706,6 +716,8 @@ class SentenceReranker:
         wants_date = bool(_ASKS_DATE.search(question))
         wants_place = bool(_ASKS_PLACE.search(question))
         wants_colour = bool(_ASKS_COLOUR.search(question))
+        named_kind = _ASKS_NAMED_KIND.search(question.strip())
+        kind_suffix = named_kind.group(1) if named_kind else ""
         kind_words = (_NUMBER_WORDS if wants_number else set()) | (_DATE_WORDS if wants_date else set()) | \
                      (_COLOUR_WORDS if wants_colour else set()) | \
                      (_PLACE_WORDS if wants_place else set()) | \
@@ -730,6 +742,8 @@ class SentenceReranker:
             role=next((says for asks, says in _ROLES if asks.search(question)), None),
             wants_date=wants_date,
             wants_colour=wants_colour,
+            kind_suffix=kind_suffix,
+            suffixed=set(_suffixed(question, kind_suffix)),
             wants_names=(_PERSON_TAGS if _ASKS_PERSON.search(question) else set()) |
                         (_PLACE_TAGS if wants_place else set()),
             is_chinese=is_chinese(question),

@@ -751,6 +751,10 @@ ASKED_KIND_CASES = {
         {"电子.md": "电子行业周报\n\n建议关注：\n1. 玄芯半导体：国产AI加速卡龙头，玄芯 X3 放量在即；\n",
          "存储.md": "曜石存储点评\n\n我们给予曜石存储目标价85元，维持买入评级。\n"},
         [("玄芯半导体的目标价是多少", None), ("曜石存储的目标价是多少", "85元")]),
+    # "属于什么科" is answered by a name of that kind ("通鳃鳗科"), not by what it belongs to otherwise
+    "a kind named by its word": (
+        {"星河鳗.md": "星河鳗\n\n星河鳗属于底栖鱼类，以小型鱼类为食。\n星河鳗为鳗鲡目通鳃鳗科的一个种。\n"},
+        [("星河鳗属于什么科？", "通鳃鳗科")]),
     # a paragraph opening with its subject is about it throughout ("此郡…位于南部的青崖是第一大镇")
     "the subject a paragraph opens with": (
         {"郡志.md": "东部郡县概况\n\n星河郡（旧称白石郡），星河国东部的郡，北临星河湾。此郡有两个城市，白石是最大城市；"
