@@ -71,6 +71,8 @@ _COLOUR = re.compile(r"[红橙黄绿青蓝紫白黑灰褐棕粉银金赤]色|"
                      r"\b(red|orange|yellow|green|blue|purple|white|black|gr[ae]y|brown|pink|silver|gold)\b", re.IGNORECASE)
 _COLOUR_WORDS = {"颜色", "color", "colour"}
 # "属于什么科", "加盟了什么队", "在哪个组": an answer names one by that word ("通鳃鳗科", "凯尔特人队", "E组")
+_ASKS_WHICH = re.compile(r"什么|哪一|哪个|哪种|哪类|何种")
+_KIND_NOUN_TAGS = {"n", "vn", "nz", "ns"}   # "什么政策", "什么行动", "哪一大洋区"; not "以什么为食"
 _ASKS_NAMED_KIND = re.compile(r"(?:什么|哪个|哪一|哪)([科属目纲队组河族语奖党军])(?=[？?]?$)")
 _ASKS_PERSON = re.compile(r"谁|哪位|主演|导演|得主|\bwho\b", re.IGNORECASE)
 _VERB_AFTER_WHERE = re.compile(r"在(哪里|哪儿|何处|何地|什么地方)([\u4e00-\u9fff]{2})")
@@ -277,6 +279,14 @@ def _states_change(asked: "_Question", sentence: str) -> bool:
 
 def _value_in_clause_or_next(asked: "_Question", clauses: list[str], chosen: list[int]) -> bool:
     return any(_holds_asked_kind(asked, "，".join(clauses[i:i + 2])) for i in chosen)
+
+
+def _which_kind(question: str) -> set[str]:
+    """The search terms of the noun a question asks which one of ("分布于哪一大洋区": 大洋): an answer names
+    one ("印度洋－西太平洋区") more often than it says the word."""
+    asked = _ASKS_WHICH.search(question)
+    words = tagged(question[asked.end():]) if asked else ()
+    return set(tokenize(words[0][0])) if words and words[0][1] in _KIND_NOUN_TAGS else set()
 
 
 def _suffixed(text: str, suffix: str) -> list[str]:
@@ -726,8 +736,10 @@ class SentenceReranker:
         groups = dict.fromkeys(tuple(t for t in group if t not in kind_words and t not in framing)
                                for group in term_groups(asked_words))
         idf = {t: bm25.term_idf(t) for group in groups for t in group}
+        asked_kind = _which_kind(asked_words)
         concepts = [(group, _concept_weight(group, idf, bm25.vocabulary) *
-                     (self.settings.aspect_weight if group[-1] in _ASPECT_WORDS else 1.0)) for group in groups if group]
+                     (self.settings.aspect_weight if group[-1] in _ASPECT_WORDS | asked_kind else 1.0))
+                    for group in groups if group]
         rarest = max((w for group, w in concepts if any(t in bm25.vocabulary for t in group)), default=0.0)
         return _Question(
             idf=idf,

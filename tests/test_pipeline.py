@@ -755,6 +755,11 @@ ASKED_KIND_CASES = {
     "a kind named by its word": (
         {"星河鳗.md": "星河鳗\n\n星河鳗属于底栖鱼类，以小型鱼类为食。\n星河鳗为鳗鲡目通鳃鳗科的一个种。\n"},
         [("星河鳗属于什么科？", "通鳃鳗科")]),
+    # "采取什么政策" is answered by the policy ("暂停加息"), seldom by the word 政策
+    "the kind a which-question asks": (
+        {"星河央行.md": "星河央行展望\n\n2026年星河央行预计将暂停加息，利率将维持高位。\n"
+                     "星河央行预计其政策工具仍以利率与准备金率为主。\n"},
+        [("2026年星河央行预计会采取什么政策？", "暂停加息")]),
     # a paragraph opening with its subject is about it throughout ("此郡…位于南部的青崖是第一大镇")
     "the subject a paragraph opens with": (
         {"郡志.md": "东部郡县概况\n\n星河郡（旧称白石郡），星河国东部的郡，北临星河湾。此郡有两个城市，白石是最大城市；"
