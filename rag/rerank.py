@@ -70,9 +70,10 @@ _ASKS_COLOUR = re.compile(r"颜色|什么色|何色|\bwhat colou?r\b|\bcolou?r o
 _COLOUR = re.compile(r"[红橙黄绿青蓝紫白黑灰褐棕粉银金赤]色|"
                      r"\b(red|orange|yellow|green|blue|purple|white|black|gr[ae]y|brown|pink|silver|gold)\b", re.IGNORECASE)
 _COLOUR_WORDS = {"颜色", "color", "colour"}
-# "属于什么科", "加盟了什么队", "在哪个组": an answer names one by that word ("通鳃鳗科", "凯尔特人队", "E组")
+# the noun after a word asking which names the kind asked: "什么政策", "什么行动", "哪一大洋区"; not "以什么为食"
 _ASKS_WHICH = re.compile(r"什么|哪一|哪个|哪种|哪类|何种")
-_KIND_NOUN_TAGS = {"n", "vn", "nz", "ns"}   # "什么政策", "什么行动", "哪一大洋区"; not "以什么为食"
+_KIND_NOUN_TAGS = {"n", "vn", "nz", "ns"}
+# "属于什么科", "加盟了什么队", "在哪个组": an answer names one by that word ("通鳃鳗科", "凯尔特人队", "E组")
 _ASKS_NAMED_KIND = re.compile(r"(?:什么|哪个|哪一|哪)([科属目纲队组河族语奖党军])(?=[？?]?$)")
 _ASKS_PERSON = re.compile(r"谁|哪位|主演|导演|得主|\bwho\b", re.IGNORECASE)
 _VERB_AFTER_WHERE = re.compile(r"在(哪里|哪儿|何处|何地|什么地方)([\u4e00-\u9fff]{2})")
@@ -117,6 +118,7 @@ _ASPECT_WORDS = {"意义", "原因", "影响", "趋势", "表现", "作用", "�
 # "叫什么" (answered by "本名廖羽翘", "又名…"), "指的是" (answered by "…成员国（下文简称海湾六国）", no 指 in it)
 _FRAME_WORDS = {"提到", "提及", "通常", "一般", "往往", "叫", "指"}
 _QUALIFYING = re.compile(r"(一般|通常)(?=的)")   # "一般的葵扇" asks about an ordinary fan
+# where the name a sentence opens with ends: its first mark or verb of being ("萨默塞特郡（", "星河郡是")
 _SUBJECT_END = re.compile(r"[，,。；;：:（(、\s]|是|为")
 _MAX_SUBJECT_CHARS = 10
 _NAME_CHECKED = 15   # top sentences whose names are checked (part-of-speech tagging is the slow part)
@@ -297,7 +299,8 @@ def _suffixed(text: str, suffix: str) -> list[str]:
 def _holds_asked_kind(asked: _Question, sentence: str) -> bool:
     """A number or date beyond those the question itself names (棉花产量的公告 of 2022 is not the 产量)
     and the digits of a list item's number or a model's name ("1. 玄芯半导体：…玄芯 X3" states no value);
-    a date counts as a date, not as a quantity."""
+    a date counts as a date, not as a quantity. A colour asked, a colour; a kind asked by its word (什么科),
+    a name ending in it that the question does not use."""
     unasked = _NUMBER.sub(lambda m: "" if m.group() in asked.numbers else m.group(),
                           _NO_QUANTITY.sub("", sentence).translate(_FULL_WIDTH_DIGITS))
     return (not asked.wants_number or
@@ -399,11 +402,13 @@ def _other_kind(question: str, nouns: tuple[str, ...], sentence: str) -> bool:
     return False
 
 
-def _subject_terms(sentence: str) -> set[str]:
+@lru_cache(maxsize=1 << 12)   # the paragraphs of the best passages open again for each question
+def _subject_terms(sentence: str) -> frozenset[str]:
     """The search terms of the name a Chinese sentence opens with, before its first verb of being or mark
     ("萨默塞特郡（…），英国…的郡": 萨默塞特郡), when short enough to be a name."""
     subject = _SUBJECT_END.split(sentence.lstrip(), 1)[0]
-    return set(tokenize(subject)) if 1 < len(subject) <= _MAX_SUBJECT_CHARS and HAN.match(subject) else set()
+    return frozenset(tokenize(subject)) if 1 < len(subject) <= _MAX_SUBJECT_CHARS and HAN.match(subject) \
+        else frozenset()
 
 
 def _names_place(places: tuple[frozenset[str], ...], text: str) -> bool:
@@ -790,7 +795,7 @@ class SentenceReranker:
         in_statement = asked.in_statement is not None and bool(asked.in_statement[self.index.row_of_id[chunk.chunk_id]])
         items = []
         previous_terms: frozenset[str] = frozenset()
-        paragraph, subject_terms = -1, set()   # the subject a paragraph opens with is what its sentences are about
+        paragraph, subject_terms = -1, frozenset()   # the subject a paragraph opens with: what its sentences are about
         section_names: dict[tuple[str, ...], str] = {}   # title and headings, folded: where a place may be named
         previous = ""   # the previous sentence, folded
         title_numbers = _numbers(f"{record.title} {chunk.doc_name if naming_terms else ''}")   # 3M's 3, its year
