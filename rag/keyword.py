@@ -18,7 +18,7 @@ from scipy import sparse
 
 from .textnorm import fold
 
-TOKENIZER_VERSION = "jieba-sstem-v8"   # stored with an index: its BM25 terms are re-derived when this changes
+TOKENIZER_VERSION = "jieba-sstem-v9"   # stored with an index: its BM25 terms are re-derived when this changes
 # a hyphenated word ("solid-state") is cut into its parts; a date's unit after its digits is a word of its own
 # (jieba reads "2023年净出口" as 年净 + 出口, "6日电" as 日电)
 _TOKEN = re.compile(r"[a-z]+(?:-[a-z]+)+|[a-z]+(?:['’][a-z]+)?|\d+(?:\.\d+)?%?|(?<=\d)[年月日]|[\u3400-\u9fff]+")
@@ -31,7 +31,8 @@ _ASKING_WORD = re.compile(rf"第几[{_MEASURE_WORD}]?|(?:几|哪一?|多少)[{_M
 _GLUED_AFTER = set("是在的了")
 _GLUED_BEFORE = set("对从在把被")
 _FUNCTION_WORDS = set(
-    "的 了 是 在 和 与 及 或 等 对 为 将 会 将会 也 而 并 其 之 以 于 中 上 下 这 那 有 被 从 到 由 把 让 就 都 又 "
+    "的 了 是 在 和 与 及 或 等 对 为 将 会 将会 也 而 并 其 之 以 于 中 上 下 这 那 有 被 从 到 由 把 让 就 都 又 按 "
+    "一些 某些 "
     "吗 呢 吧 啊 么 什么 哪些 哪个 哪 怎么 怎样 如何 多少 几 是否 为何 为什么 请问 根据 报告 本报告 该 "
     "有何 有哪些 情况 特点 方面 是什么 分别 各家 各 看 看法 怎么看 观点 谈谈 介绍 一下 说说 "
     "谁 哪位 哪家 哪年 哪天 什么样 这份 这篇 这些 那些 "
