@@ -94,7 +94,8 @@ def term_groups(text: str) -> list[list[str]]:
     groups = []
     for piece in _TOKEN.findall(fold(text)):
         if "\u3400" <= piece[0] <= "\u9fff":
-            for word in (_unglued(jieba.dt.FREQ, word) for part in _ASKING_WORD.split(piece) for word in jieba.cut(part)):
+            words = (word for part in _ASKING_WORD.split(piece) for word in jieba.cut(part))
+            for word in (_unglued(jieba.dt.FREQ, word) for word in words):
                 group = [t for t in _search_grams(jieba.dt.FREQ, word) if t not in _STOPWORDS]
                 if group:
                     groups.append(group)

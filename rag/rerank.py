@@ -293,7 +293,9 @@ def _which_kind(question: str) -> set[str]:
 
 def _suffixed(text: str, suffix: str) -> list[str]:
     """The word-and-suffix pairs of a text ("鳗科" in "通鳃鳗科的"): where it names something of that kind."""
-    return [text[i - 1:i + 1] for i in range(1, len(text)) if suffix and text[i] == suffix and text[i - 1].isalnum()]
+    if not suffix:
+        return []
+    return [text[i - 1:i + 1] for i in range(1, len(text)) if text[i] == suffix and text[i - 1].isalnum()]
 
 
 def _holds_asked_kind(asked: _Question, sentence: str) -> bool:

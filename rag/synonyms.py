@@ -53,8 +53,8 @@ _GROUPS = [
     ["下跌", "走跌", "下挫"],
     ["出生地", "出生于", "生于", "出生在", "birthplace", "place of birth"],   # "出生地在哪里" ← "1952年生于马来西亚"
     ["为食", "吃", "捕食", "进食", "觅食"],   # "以什么为食" ← "牠们吃细小的脊椎动物"
-    ["得名", "称作", "命名为"],
-    ["栖息", "栖息于", "生活在", "生活于"],   # "生活在什么地带" ← "栖息在热带森林"   # "为什么称作北土城站" ← "因地处元大都北城垣遗址中轴而得名"
+    ["得名", "称作", "命名为"],   # "为什么称作北土城站" ← "因地处元大都北城垣遗址中轴而得名"
+    ["栖息", "栖息于", "生活在", "生活于"],   # "生活在什么地带" ← "栖息在热带森林"
     # standard sections, named across languages ("the risks of the semiconductor report": 风险提示)
     ["风险提示", "风险因素", "risks", "risk factors", "key risks"],
     ["投资建议", "investment recommendation", "investment recommendations", "investment advice"],
