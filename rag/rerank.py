@@ -58,7 +58,11 @@ _CHANGE = re.compile(r"下降|下跌|减少|降低|增长|上涨|提升|提高|�
 _ROLES = [(re.compile(r"导演|执导|\bdirect(ed|or)\b", re.IGNORECASE), re.compile(r"导演|执导|\bdirect", re.IGNORECASE)),
           (re.compile(r"主演|谁演|\bstarr?(ed|ing)\b", re.IGNORECASE),
            re.compile(r"主演|出演|饰演|扮演|领衔|\bstarr?(ed|ing|s)\b|\bplay(ed|s)\b", re.IGNORECASE)),
-          (re.compile(r"编剧"), re.compile(r"编剧|执笔"))]
+          (re.compile(r"编剧"), re.compile(r"编剧|执笔")),
+          # a champion is named where someone wins: "公开赛在伯明翰结束了半决赛的争夺" names a city, no winner
+          (re.compile(r"冠军|金牌|得主|夺冠|\b(won|winner|champion)\b", re.IGNORECASE),
+           re.compile(r"冠军|夺冠|金牌|夺得|摘得|折桂|问鼎|称王|胜出|击败|战胜|加冕|卫冕|捧起|登顶|"
+                      r"\b(won|wins|winner|champion|beat)", re.IGNORECASE))]
 _ASKS_DESCRIPTION = re.compile(r"如何|怎样|怎么|什么|何|哪些|为什么|原因|趋势|变化|影响|\b(how|what|why|which)\b",
                                re.IGNORECASE)
 _ASKS_EXPLANATION = re.compile(r"为什么|为何|原因|如何|怎样|怎么")

@@ -883,6 +883,11 @@ ASKED_KIND_CASES = {
     "a measure named asks its value": (
         {"星河地震.md": "星河地震\n\n星河位于地震多发带。\n当地时间2月7日，星河东南部发生7.8级地震。\n"},
         [("星河地震的震级", "7.8级")]),
+    # a champion asked is named by the sentence saying who won: a semi-final's venue names none
+    "a champion asked": (
+        {"星河公开赛.md": "星河公开赛\n\n3月18日，星河公开赛男单比赛在英国伯明翰结束了半决赛的争夺。\n",
+         "月湾杯.md": "月湾杯\n\n月湾杯男单决赛在上海举行，张小河夺得冠军。\n"},
+        [("星河公开赛男单冠军？", None), ("月湾杯男单冠军是谁？", "张小河")]),
     # a duration ("有着167年历史") is no date
     "a duration is no date": (
         {"星河银行.md": "星河银行\n\n星河银行破产案已经引发连锁效应，有着167年历史的星河信贷也陷入危机。\n"
