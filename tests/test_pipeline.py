@@ -856,7 +856,8 @@ ASKED_KIND_CASES = {
          **{f"星河周报{i}.md": "星河周报\n\n星河美元指数波动，反补贴措施持续时间长。\n" for i in range(5)}},
         [("星河反补贴措施的持续时间通常是多久?", "五年")]),
     # a real name asked "本来的名字叫什么" is written 本名; a fall asked 下跌 may be written 走跌; a birthplace 生于,
-    # a diet 吃, a reason for a name 得名, where it lives 栖息, what drives growth 支撑 it, what affects it 导致
+    # a diet 吃, a reason for a name 得名, where it lives 栖息, what drives growth 支撑 it, what affects it 导致,
+    # a duty 责任
     "other words for what is asked": (
         {"星河歌手.md": "星河歌手\n\n雨星（，）前艺名羽星，本名廖羽星，香港女歌手。\n",
          "星河能源.md": "星河能源\n\n由于受市场供给持续改善、消费需求低迷等因素影响，星河天然气价格曾大幅走跌。\n",
@@ -868,11 +869,13 @@ ASKED_KIND_CASES = {
          "星河评论.md": "星河评论\n\n多种因素令星河物价上涨，经济增长承压。\n",
          "星河金融.md": "星河金融\n\n主要央行同步加息，导致星河经济增长减速。\n",
          "星河展望.md": "星河展望\n\n星河经济增长放缓，星河经济增长前景黯淡。\n",
+         "星河声明.md": "星河声明\n\n星河研究院可以不经通知改变观点，且没有更新此报告的责任。\n",
+         "星河月报.md": "星河月报\n\n星河研究院更新报告，星河研究院的报告每月更新。\n",
          **{f"星河周报{i}.md": "星河周报\n\n星河天然气价格受多种因素影响，导致市场波动。\n" for i in range(4)}},
         [("雨星本来的名字叫什么？", "廖羽星"), ("哪些因素导致了星河天然气价格的下跌?", "走跌"),
          ("柳子云的出生地在哪里？", "马来西亚"), ("星河蟾蜍以什么为食？", "昆虫"), ("为什么该站称作星河站？", "得名"),
          ("星河雉生活在什么地带？", "热带森林"), ("哪些因素推动了星河经济增长？", "私人消费"),
-         ("星河经济增长受什么影响？", "加息")]),
+         ("星河经济增长受什么影响？", "加息"), ("星河研究院是否有义务更新报告？", "责任")]),
     # 一般 framing a question ("通常是多久") is no term, but "一般的葵扇" asks about an ordinary fan
     "an ordinary one": (
         {"葵扇.md": "葵扇\n\n特制的葵扇要经过熏烟、烙画和包边等过程。\n一般的葵扇要经过选叶、晒叶和剪扇等过程。\n"},
