@@ -164,6 +164,8 @@ _ASKS_BACK = re.compile(r"[？?][\s”\"'」』）)]*$")
 # a sentence wondering what, how much or who ("想要知道使用了什么处理器") restates a question, not its answer
 _WONDERS = re.compile(r"什么|多少|哪些|哪个|哪里|为什么|谁")
 _YEAR = re.compile(r"(19|20)\d\d")
+# a year a record is counted from dates nothing in the sentence: "创 2020 年11 月以来新低"
+_SINCE_YEAR = re.compile(r"(19|20)\d\d\s*年[^，。；,;]{0,10}?以来")
 # a date or a time of day (2021年, "2022的冬奥", 12月10日, 14时23分, 18:00, February 2, 2019) says when, not how much
 _DATE_OF = re.compile(r"((19|20)\d\d\s*年\s*)?\d{1,2}\s*月(\s*\d{1,2}\s*[日号])?|\d{1,2}\s*[日号]|"
                       r"(19|20)\d\d\s*年(?!\s*\d)|(?<![\d.])(19|20)\d\d(?=的)|\d{1,2}\s*时(\s*\d{1,2}\s*分)?|\d{1,2}[:：]\d\d|"
@@ -835,7 +837,8 @@ class SentenceReranker:
             numbers_ok = not asked.numbers or (   # values in the sentence or its lead-in; years anywhere near,
                 asked.numbers - asked.years <= lead_numbers | _numbers(" ".join(path)) | title_numbers
                 and asked.years <= chunk_numbers   # and no sentence dated only to other years
-                and not (asked.years and _years(sentence) and not asked.years & lead_numbers)
+                and not (asked.years and _years(_SINCE_YEAR.sub(" ", sentence))
+                         and not asked.years & lead_numbers)
                 and not (asked.measures and _names_other_measure(asked.measures, folded))
                 and not (asked.years and asked.wants_number and _values_of_other_years(asked, sentence)))
             type_ok = _holds_asked_kind(asked, sentence)

@@ -894,6 +894,10 @@ ASKED_KIND_CASES = {
         {"星河公开赛.md": "星河公开赛\n\n3月18日，星河公开赛男单比赛在英国伯明翰结束了半决赛的争夺。\n",
          "月湾杯.md": "月湾杯\n\n月湾杯男单决赛在上海举行，张小河夺得冠军。\n"},
         [("星河公开赛男单冠军？", None), ("月湾杯男单冠军是谁？", "张小河")]),
+    # the year a record is counted from ("创2020年11月以来新低") is not the year the value is of
+    "a record's first year": (
+        {"星河PMI.md": "星河PMI\n\n2023年星河经济活动趋于停滞。\n10月星河综合PMI进一步下跌至46.5%，创2020年11月以来新低。\n"},
+        [("2023年10月星河综合PMI是多少？", "46.5%")]),
     # a duration ("有着167年历史") is no date
     "a duration is no date": (
         {"星河银行.md": "星河银行\n\n星河银行破产案已经引发连锁效应，有着167年历史的星河信贷也陷入危机。\n"
