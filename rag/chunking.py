@@ -14,7 +14,7 @@ from .textnorm import running_line_key
 
 # Recorded in the manifest; bumped whenever extraction or chunking changes what an index stores
 # (v2: PDF lines read with their geometry, running headers/footers found by position).
-CHUNKER_VERSION = "sections-v11"   # v11: prose ends an institute's or contacts' list
+CHUNKER_VERSION = "sections-v12"   # v12: a wrapped line opening with a decimal ("3.5%") goes on its paragraph
 
 
 _RUNNING_HEADER = -2   # the running header's own "top-level section": never chunked with the text before it

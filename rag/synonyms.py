@@ -41,6 +41,7 @@ _GROUPS = [
     ["建议关注", "推荐", "recommend", "recommended", "recommends"],
     ["评级", "投资评级", "rating", "investment rating"],
     ["增速", "增长率", "增长速度", "growth rate"],
+    ["经济增长", "经济增速"],
     ["国内生产总值", "gdp"],
     # a report states its forecast as "预计2024年美国经济增速为1.7%"
     ["预测", "预计", "预估", "forecast", "projection"],

@@ -48,12 +48,14 @@ def test_pdf_pages_wraps_and_running_headers(tmp_path: Path):
         ["一、宏观经济展望", REPORT_LINE + "通", "胀压力逐步缓解。", "图 1：全球 GDP 增速（%）", "资料来源：IMF，测试研究院",
          "这一段在本页末尾没有结"],
         ["束，而是延续到下一页。", "二、货币政策展望", "主要央行加息周期接近尾声。"],
-        ["三、风险提示", "地缘政治冲突超预期。"],
+        ["三、风险提示", "地缘政治冲突超预期。", "英国民众以可支配收入衡量的生活标准在下一财年仍将较疫情前水平低",
+         "3.5%，随着通胀降温，加息之路基本宣告结束。"],
     ]
     doc = load_document(write_pdf(tmp_path / "report.pdf", pages, header="全球经济展望报告"))
     body, furniture_part = doc.text.split("\n\n\n", 1)
     assert "通胀压力逐步缓解" in body                      # a Chinese line wrap joined, no space
     assert "没有结束，而是延续到下一页。" in body             # a paragraph joined across the page break
+    assert "较疫情前水平低3.5%，随着" in body                 # a wrapped line opening with a decimal is no list item
     assert "全球经济展望报告" not in body and "全球经济展望报告" in furniture_part
     assert doc.title_hint == "全球经济展望报告"
     for start, end in doc.furniture:

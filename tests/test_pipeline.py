@@ -857,7 +857,7 @@ ASKED_KIND_CASES = {
         [("星河反补贴措施的持续时间通常是多久?", "五年")]),
     # a real name asked "本来的名字叫什么" is written 本名; a fall asked 下跌 may be written 走跌; a birthplace 生于,
     # a diet 吃, a reason for a name 得名, where it lives 栖息, what drives growth 支撑 it, what affects it 导致,
-    # a duty 责任
+    # a duty 责任, economic growth asked for as a number its rate 经济增速
     "other words for what is asked": (
         {"星河歌手.md": "星河歌手\n\n雨星（，）前艺名羽星，本名廖羽星，香港女歌手。\n",
          "星河能源.md": "星河能源\n\n由于受市场供给持续改善、消费需求低迷等因素影响，星河天然气价格曾大幅走跌。\n",
@@ -871,11 +871,14 @@ ASKED_KIND_CASES = {
          "星河展望.md": "星河展望\n\n星河经济增长放缓，星河经济增长前景黯淡。\n",
          "星河声明.md": "星河声明\n\n星河研究院可以不经通知改变观点，且没有更新此报告的责任。\n",
          "星河月报.md": "星河月报\n\n星河研究院更新报告，星河研究院的报告每月更新。\n",
+         "星河宏观.md": "星河宏观\n\n预计2024年星河经济增速为1.7%。\n",
+         "星河周刊.md": "星河周刊\n\n预计2024年星河经济增长的财政拉动率将降至0.2%。\n",
          **{f"星河周报{i}.md": "星河周报\n\n星河天然气价格受多种因素影响，导致市场波动。\n" for i in range(4)}},
         [("雨星本来的名字叫什么？", "廖羽星"), ("哪些因素导致了星河天然气价格的下跌?", "走跌"),
          ("柳子云的出生地在哪里？", "马来西亚"), ("星河蟾蜍以什么为食？", "昆虫"), ("为什么该站称作星河站？", "得名"),
          ("星河雉生活在什么地带？", "热带森林"), ("哪些因素推动了星河经济增长？", "私人消费"),
-         ("星河经济增长受什么影响？", "加息"), ("星河研究院是否有义务更新报告？", "责任")]),
+         ("星河经济增长受什么影响？", "加息"), ("星河研究院是否有义务更新报告？", "责任"),
+         ("2024年星河经济增长预测是多少？", "1.7%")]),
     # 一般 framing a question ("通常是多久") is no term, but "一般的葵扇" asks about an ordinary fan
     "an ordinary one": (
         {"葵扇.md": "葵扇\n\n特制的葵扇要经过熏烟、烙画和包边等过程。\n一般的葵扇要经过选叶、晒叶和剪扇等过程。\n"},
@@ -898,6 +901,12 @@ ASKED_KIND_CASES = {
     "a record's first year": (
         {"星河PMI.md": "星河PMI\n\n2023年星河经济活动趋于停滞。\n10月星河综合PMI进一步下跌至46.5%，创2020年11月以来新低。\n"},
         [("2023年10月星河综合PMI是多少？", "46.5%")]),
+    # a figure set in the flow of a paragraph starts a chunk: the year the text before it names still dates what follows
+    "a year before a figure": (
+        {"星河展望.md": "星河展望\n\n一、星河经济\n" + "星河央行收紧货币政策，通胀高企抑制需求，外需放缓导致出口疲软，"
+                      "多重因素叠加之下市场情绪低迷。" * 8 + "2023年星河经济活动趋于停滞。\n图 9：星河环比增速走势\n"
+                      "资料来源：星河研究院\n私人消费持续不振。三季度星河居民消费环比下降0.43%。\n"},
+        [("2023年三季度星河居民消费环比下降了多少？", "0.43%")]),
     # a duration ("有着167年历史") is no date
     "a duration is no date": (
         {"星河银行.md": "星河银行\n\n星河银行破产案已经引发连锁效应，有着167年历史的星河信贷也陷入危机。\n"
