@@ -92,7 +92,9 @@ _TERMINAL = tuple("。！？；：:!?.;」』”）)】")
 # Lines that open a new block however the previous line ended.
 _BLOCK_START = re.compile(
     r"^\s*(#|[●•◆■▪►\-–·]\s|[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[)）]|"
-    r"\d+(\.\d+)*([、)）]|[.．](?!\d))\s*\S|\d{1,2}(\.\d{1,2})+\s+(?![个亿万元倍年月日天次点家人股只台辆吨度米克小周])(?-i:[A-Z\u4e00-\u9fff])|"
+    # a list number ("3.", "1）") but no decimal ("3.5%"); a numbered heading ("1.1 Scope") but no value ("0.7 个")
+    r"\d+(\.\d+)*([、)）]|[.．](?!\d))\s*\S|"
+    r"\d{1,2}(\.\d{1,2})+\s+(?![个亿万元倍年月日天次点家人股只台辆吨度米克小周])(?-i:[A-Z\u4e00-\u9fff])|"
     r"第[一二三四五六七八九十\d]+[章节部分]|"
     r"(图表|图|表|附图|附表)\s*\d+|(Figure|Fig\.|Exhibit|Table|Chart)\s*\d+|"
     r"(资料来源|数据来源|来源|注|Source|Sources|Note)\s*[:：])",

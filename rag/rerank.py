@@ -164,7 +164,7 @@ _ASKS_BACK = re.compile(r"[？?][\s”\"'」』）)]*$")
 # a sentence wondering what, how much or who ("想要知道使用了什么处理器") restates a question, not its answer
 _WONDERS = re.compile(r"什么|多少|哪些|哪个|哪里|为什么|谁")
 _YEAR = re.compile(r"(19|20)\d\d")
-_LEAD_CHARS = 400
+_BEFORE_FIGURE_CHARS = 400   # text before a chunk holding a figure whose years still date the chunk
 # a year a record is counted from dates nothing in the sentence: "创 2020 年11 月以来新低"
 _SINCE_YEAR = re.compile(r"(19|20)\d\d\s*年[^，。；,;]{0,10}?以来")
 # a date or a time of day (2021年, "2022的冬奥", 12月10日, 14时23分, 18:00, February 2, 2019) says when, not how much
@@ -810,7 +810,7 @@ class SentenceReranker:
         title_numbers = _numbers(f"{record.title} {chunk.doc_name if naming_terms else ''}")   # 3M's 3, its year
         # the years near: the chunk and its section path, and the text before a figure it holds (a figure set
         # in the flow of a paragraph starts a chunk, the year before it still dates what follows)
-        before = text[max(0, chunk.start - _LEAD_CHARS):chunk.start] if chunk.figures else ""
+        before = text[max(0, chunk.start - _BEFORE_FIGURE_CHARS):chunk.start] if chunk.figures else ""
         chunk_numbers = _numbers(f"{before} {chunk.text} {' '.join(chunk.section_path)}") | title_numbers
         for start, end, terms in self.index.sentences(chunk):
             sentence = text[start:end]
